@@ -1,0 +1,9 @@
+"""evisynth: evidence synthesis from records to a reproducible meta-analysis."""
+
+from evisynth.analysis import pool, pool_many
+from evisynth.core.errors import ConvergenceError, InputError
+from evisynth.core.results import PoolResult
+
+__version__ = "0.1.0"
+
+__all__ = ["ConvergenceError", "InputError", "PoolResult", "__version__", "pool", "pool_many"]

@@ -1,0 +1,3 @@
+from evisynth.cli.main import run
+
+run()

@@ -1,0 +1,155 @@
+"""The ``evisynth`` command: thin commands that parse, call one service, render."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from scipy.stats import norm
+
+from evisynth import services
+from evisynth.core.errors import ConvergenceError, InputError
+from evisynth.core.results import PoolResult
+from evisynth.io.errors import ImportFormatError
+
+app = typer.Typer(
+    name="evisynth",
+    help="Evidence synthesis: meta-analysis that matches RevMan and metafor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+#: Domain errors shown as one line, with the exit code they map to.
+ERROR_EXIT_CODES: dict[type[Exception], int] = {
+    InputError: 2,
+    ImportFormatError: 2,
+    ConvergenceError: 3,
+}
+
+
+def _fmt(x: float | None, digits: int = 4) -> str:
+    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _study_table(result: PoolResult) -> Table:
+    log = result.scale == "log"
+    table = Table(title=f"Studies ({result.measure}{', log scale' if log else ''})")
+    for name in ("study", "estimate", f"{result.level:g}% CI", "weight %", "note"):
+        table.add_column(name, justify="left" if name in ("study", "note") else "right")
+    z = float(norm.ppf(1 - (1 - result.level / 100) / 2))
+    for s in result.studies:
+        if math.isfinite(s.yi):
+            half = z * math.sqrt(s.vi)
+            ci = f"[{_fmt(s.yi - half)}, {_fmt(s.yi + half)}]"
+            table.add_row(s.study, _fmt(s.yi), ci, _fmt(s.weight, 1), s.note)
+        else:
+            table.add_row(s.study, "—", "—", "0.0", s.note)
+    return table
+
+
+def _emit(payload: Any, json_output: bool, render: Any) -> None:
+    if json_output:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        render()
+
+
+@app.command()
+def pool(
+    file: Annotated[Path, typer.Argument(help="CSV/TSV/XLSX table, one row per study.")],
+    measure: Annotated[str, typer.Option(help="MD, SMD, RR, OR, RD, GEN or MC.")],
+    model: Annotated[str | None, typer.Option(help="fixed, random or auto [random].")] = None,
+    method: Annotated[str | None, typer.Option(help="Fixed-effect method: IV, MH, Peto [IV].")] = None,
+    tau2: Annotated[
+        str | None, typer.Option(help="tau² estimator: DL, REML, PM, ML, HE, SJ [REML].")
+    ] = None,
+    hksj: Annotated[bool, typer.Option(help="Knapp–Hartung (HKSJ) adjustment.")] = False,
+    smd: Annotated[str | None, typer.Option(help="SMD variant: hedges or revman.")] = None,
+    prediction: Annotated[
+        str | None, typer.Option(help="Prediction interval: z, t (k-2 df) or none [z].")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Subgroup column.")] = None,
+    moderator: Annotated[
+        list[str] | None, typer.Option(help="Moderator column for meta-regression (repeatable).")
+    ] = None,
+    bias: Annotated[bool, typer.Option(help="Egger, Begg and trim-and-fill.")] = False,
+    leave_one_out: Annotated[bool, typer.Option(help="Leave-one-out analysis.")] = False,
+    cumulative: Annotated[
+        str | None, typer.Option(help="Cumulative meta-analysis ordered by this column.")
+    ] = None,
+    preset: Annotated[str | None, typer.Option(help="revman5 or metafor.")] = None,
+    level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
+    continuity_correction: Annotated[
+        float, typer.Option(help="Added to the cells of tables with a zero cell.")
+    ] = 0.5,
+    correction_applies_to: Annotated[
+        str, typer.Option(help="zero_cells, all or none.")
+    ] = "zero_cells",
+    drop_double_zero: Annotated[
+        bool | None,
+        typer.Option(
+            "--drop-double-zero/--keep-double-zero",
+            help="Drop studies without events in both arms [drop for OR/RR, keep for RD].",
+        ),
+    ] = None,
+    correlation: Annotated[
+        float | None, typer.Option(help="Pre/post correlation for MC when the table has no 'r'.")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print to_dict() as JSON.")] = False,
+) -> None:
+    """Pool the studies in FILE into one meta-analysis."""
+    result = services.pool_file(
+        file,
+        measure=measure, model=model, method=method, tau2=tau2, hksj=hksj, smd=smd,
+        prediction=prediction, by=by, moderator=moderator or None, bias=bias,
+        leave_one_out=leave_one_out, cumulative=cumulative, preset=preset, level=level,
+        continuity_correction=continuity_correction,
+        correction_applies_to=correction_applies_to, drop_double_zero=drop_double_zero,
+        correlation=correlation,
+    )
+
+    def render() -> None:
+        console.print(_study_table(result))
+        console.print(str(result), markup=False, highlight=False, soft_wrap=True)
+
+    _emit(result.to_dict(), json_output, render)
+
+
+@app.command("import-rm5")
+def import_rm5(
+    file: Annotated[Path, typer.Argument(help="A RevMan 5 .rm5 file.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Re-analyse every outcome of a RevMan 5 file beside RevMan's stored results."""
+    from evisynth.cli import rm5
+
+    rm5.import_rm5(file, json_output)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from evisynth import __version__
+
+    console.print(__version__)
+
+
+def run() -> None:
+    """Console entry point: domain errors become one line and an exit code."""
+    try:
+        app()
+    except tuple(ERROR_EXIT_CODES) as exc:
+        if os.environ.get("EVISYNTH_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"error: {exc}\n")
+        code = next(c for kind, c in ERROR_EXIT_CODES.items() if isinstance(exc, kind))
+        sys.exit(code)

@@ -1,0 +1,345 @@
+"""Meta-analysis on study estimates: the strict layer under ``evisynth.pool``.
+
+Takes arrays (estimates, variances, optional 2×2 tables for Mantel–Haenszel), returns a
+:class:`~evisynth.core.results.PoolResult`. Subgroups, leave-one-out and cumulative
+analyses are run as one batch through :func:`~evisynth.core.batch.fit_batch`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from evisynth.core import bias as bias_tests
+from evisynth.core.batch import BatchFit, PredictionKind, chi2_p, fit_batch
+from evisynth.core.errors import ConvergenceError, InputError
+from evisynth.core.mantel_haenszel import RiskDifferenceVariance, mantel_haenszel
+from evisynth.core.metareg import MetaregMethod, meta_regression
+from evisynth.core.results import (
+    AutoRule,
+    Coefficient,
+    Estimate,
+    MetaRegression,
+    PoolResult,
+    SensitivityRow,
+    SmallStudyTests,
+    StudyRow,
+    SubgroupTest,
+)
+from evisynth.core.tau2 import FloatArray, IntArray, Tau2Method
+
+ModelChoice = Literal["fixed", "random", "auto"]
+FixedMethod = Literal["IV", "MH", "Peto"]
+
+#: Seed 000's rule: "p >= 0.1, I² <= 50%" → fixed effect, otherwise random effects (DL).
+AUTO_Q_P_THRESHOLD = 0.10
+AUTO_I2_THRESHOLD = 50.0
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """Settings of an analysis, already resolved from presets and defaults."""
+
+    measure: str
+    model: ModelChoice = "random"
+    method: FixedMethod = "IV"
+    tau2_method: Tau2Method = "REML"
+    hksj: bool = False
+    prediction: PredictionKind = "z"
+    level: float = 95.0
+    i2_from_q: bool = False
+    mh_rd_variance: RiskDifferenceVariance = "sato"
+
+    @property
+    def scale(self) -> str:
+        return "log" if self.measure in ("RR", "OR") else "identity"
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Raw 2×2 counts (uncorrected) for Mantel–Haenszel pooling."""
+
+    e1: FloatArray
+    n1: FloatArray
+    e2: FloatArray
+    n2: FloatArray
+
+    def take(self, index: IntArray) -> Tables:
+        return Tables(self.e1[index], self.n1[index], self.e2[index], self.n2[index])
+
+
+@dataclass(frozen=True)
+class SegmentFit:
+    """A batch fit with the model each analysis used and, under ``auto``, why."""
+
+    fit: BatchFit
+    random: NDArray[np.bool_]
+    reasons: tuple[str, ...]
+
+
+def _fit(
+    yi: FloatArray,
+    vi: FloatArray,
+    seg: IntArray,
+    n_seg: int,
+    options: PoolOptions,
+    tables: Tables | None,
+    *,
+    random: bool,
+    tau2_method: Tau2Method,
+) -> BatchFit:
+    fixed = None
+    if options.method == "MH" and tables is not None:
+        fixed = mantel_haenszel(
+            tables.e1, tables.n1, tables.e2, tables.n2, seg, n_seg,
+            measure=options.measure,  # type: ignore[arg-type]
+            rd_variance=options.mh_rd_variance,
+        )
+    return fit_batch(
+        yi,
+        vi,
+        seg,
+        n_seg,
+        model="random" if random else "fixed",
+        tau2_method=tau2_method,
+        hksj=options.hksj,
+        prediction=options.prediction,
+        level=options.level,
+        fixed=fixed,
+        i2_from_q=options.i2_from_q,
+    )
+
+
+def _select(choose_a: NDArray[np.bool_], a: BatchFit, b: BatchFit, seg: IntArray) -> BatchFit:
+    picked = {}
+    for f in fields(BatchFit):
+        mask = choose_a[seg] if f.name == "weight" else choose_a
+        picked[f.name] = np.where(mask, getattr(a, f.name), getattr(b, f.name))
+    return BatchFit(**picked)
+
+
+def auto_reason(q_p: float, i2: float, chose_fixed: bool) -> str:
+    """Say which branch of seed 000's rule fired, with the numbers."""
+    if not np.isfinite(q_p):
+        return "a single study: its own estimate (fixed effect)"
+    cond = f"heterogeneity test p = {q_p:.3f} and I² = {i2:.1f}%"
+    if chose_fixed:
+        return f"{cond} (p >= 0.10 and I² <= 50%): fixed effect"
+    failed = []
+    if q_p < AUTO_Q_P_THRESHOLD:
+        failed.append("p < 0.10")
+    if i2 > AUTO_I2_THRESHOLD:
+        failed.append("I² > 50%")
+    return f"{cond} ({' and '.join(failed)}): random effects (DerSimonian–Laird)"
+
+
+def fit_segments(
+    yi: FloatArray,
+    vi: FloatArray,
+    seg: IntArray,
+    n_seg: int,
+    options: PoolOptions,
+    tables: Tables | None = None,
+) -> SegmentFit:
+    """Pool every analysis of a batch with ``options`` (``model="auto"`` decides per analysis)."""
+    if options.model != "auto":
+        random = options.model == "random"
+        fit = _fit(yi, vi, seg, n_seg, options, tables, random=random,
+                   tau2_method=options.tau2_method)
+        return SegmentFit(fit, np.full(n_seg, random), ("",) * n_seg)
+    fixed = _fit(yi, vi, seg, n_seg, options, tables, random=False, tau2_method="DL")
+    i2_q = np.where(fixed.q > 0, np.maximum(0.0, 100 * (fixed.q - fixed.q_df) / fixed.q), 0.0)
+    choose_fixed = (~(fixed.q_p < AUTO_Q_P_THRESHOLD)) & (i2_q <= AUTO_I2_THRESHOLD)
+    reasons = tuple(
+        auto_reason(float(p), float(i2), bool(c))
+        for p, i2, c in zip(fixed.q_p, i2_q, choose_fixed, strict=True)
+    )
+    if choose_fixed.all():
+        return SegmentFit(fixed, ~choose_fixed, reasons)
+    dl = _fit(yi, vi, seg, n_seg, options, tables, random=True, tau2_method="DL")
+    return SegmentFit(_select(choose_fixed, fixed, dl, seg), ~choose_fixed, reasons)
+
+
+def check_convergence(fit: BatchFit, labels: list[str], tau2_method: str) -> None:
+    bad = np.flatnonzero(~fit.converged)
+    if bad.size:
+        names = ", ".join(labels[i] for i in bad[:5])
+        raise ConvergenceError(
+            f"the {tau2_method} estimate of tau² did not converge for {names}; "
+            "try tau2='DL' or tau2='PM', or check the data for extreme variances"
+        )
+
+
+def _estimate(fit: BatchFit, i: int, *, random: bool) -> Estimate:
+    tau2_ci = (float(fit.tau2_ci_low[i]), float(fit.tau2_ci_high[i])) if random else None
+    return Estimate(
+        k=int(fit.k[i]),
+        estimate=float(fit.estimate[i]),
+        se=float(fit.se[i]),
+        ci_low=float(fit.ci_low[i]),
+        ci_high=float(fit.ci_high[i]),
+        p=float(fit.p[i]),
+        tau2=float(fit.tau2[i]),
+        tau2_ci=tau2_ci if tau2_ci and np.isfinite(tau2_ci).all() else None,
+        i2=float(fit.i2[i]),
+        h2=float(fit.h2[i]),
+        q=float(fit.q[i]),
+        q_df=int(fit.q_df[i]),
+        q_p=float(fit.q_p[i]),
+        pi_low=float(fit.pi_low[i]),
+        pi_high=float(fit.pi_high[i]),
+    )
+
+
+def subgroup_difference(estimates: FloatArray, ses: FloatArray) -> SubgroupTest:
+    """RevMan's test: Q = Σ (θg - θ̄)²/SEg², θ̄ weighted by 1/SEg², df = g - 1."""
+    w = 1 / ses**2
+    mean = np.sum(w * estimates) / np.sum(w)
+    q = float(np.sum(w * (estimates - mean) ** 2))
+    df = estimates.size - 1
+    i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
+    return SubgroupTest(q=q, df=df, p=float(chi2_p(np.array([q]), np.array([float(df)]))[0]),
+                        i2=i2)
+
+
+def _sensitivity(
+    yi: FloatArray,
+    vi: FloatArray,
+    tables: Tables | None,
+    members: list[IntArray],
+    labels: list[str],
+    options: PoolOptions,
+    random: bool,
+) -> tuple[SensitivityRow, ...]:
+    """Fit one analysis per member list (indices into the kept studies) in one batch."""
+    index = np.concatenate(members)
+    seg = np.repeat(np.arange(len(members)), [m.size for m in members]).astype(np.intp)
+    fit = _fit(yi[index], vi[index], seg, len(members), options,
+               tables.take(index) if tables is not None else None, random=random,
+               tau2_method=options.tau2_method)
+    check_convergence(fit, labels, options.tau2_method)
+    return tuple(
+        SensitivityRow(
+            label=labels[i],
+            estimate=float(fit.estimate[i]),
+            se=float(fit.se[i]),
+            ci_low=float(fit.ci_low[i]),
+            ci_high=float(fit.ci_high[i]),
+            tau2=float(fit.tau2[i]),
+            i2=float(fit.i2[i]),
+        )
+        for i in range(len(members))
+    )
+
+
+def analyse(
+    studies: tuple[str, ...],
+    yi: FloatArray,
+    vi: FloatArray,
+    kept: NDArray[np.bool_],
+    notes: tuple[str, ...],
+    options: PoolOptions,
+    *,
+    tables: Tables | None = None,
+    groups: tuple[str, ...] | None = None,
+    design: tuple[FloatArray, tuple[str, ...]] | None = None,
+    small_study_tests: bool = False,
+    leave_one_out: bool = False,
+    cumulative_order: IntArray | None = None,
+) -> PoolResult:
+    """One meta-analysis of the ``kept`` studies, with the extras asked for.
+
+    ``groups``: subgroup label per study; ``design``: (X with intercept first, names) for a
+    meta-regression; ``cumulative_order``: study positions in the order they are added.
+    """
+    idx = np.flatnonzero(kept)
+    if idx.size == 0:
+        raise InputError("no study can be analysed (every study was not estimable)")
+    y, v = yi[idx], vi[idx]
+    t = tables.take(idx) if tables is not None else None
+    k = idx.size
+    zeros = np.zeros(k, dtype=np.intp)
+    overall = fit_segments(y, v, zeros, 1, options, t)
+    check_convergence(overall.fit, ["the analysis"], options.tau2_method)
+    random = bool(overall.random[0])
+    chosen = options
+    if options.model == "auto":
+        chosen = replace(options, model="random" if random else "fixed", tau2_method="DL")
+    auto_rule = None
+    if options.model == "auto":
+        auto_rule = AutoRule(chose="random" if random else "fixed", reason=overall.reasons[0])
+
+    row_weight = np.full(len(studies), 0.0)
+    row_weight[idx] = overall.fit.weight
+    study_rows = tuple(
+        StudyRow(study=studies[i], yi=float(yi[i]), vi=float(vi[i]),
+                 weight=float(row_weight[i]), note=notes[i])
+        for i in range(len(studies))
+    )
+    subgroups = subgroup_test = None
+    if groups is not None:
+        names = sorted({groups[i] for i in idx}, key=lambda g: [groups[i] for i in idx].index(g))
+        gseg = np.array([names.index(groups[i]) for i in idx], dtype=np.intp)
+        sub = fit_segments(y, v, gseg, len(names), chosen, t)
+        check_convergence(sub.fit, names, chosen.tau2_method)
+        subgroups = {n: _estimate(sub.fit, i, random=random) for i, n in enumerate(names)}
+        if len(names) > 1:
+            subgroup_test = subgroup_difference(sub.fit.estimate, sub.fit.se)
+    metareg = None
+    if design is not None:
+        x, names_x = design
+        method: MetaregMethod = chosen.tau2_method if random else "fixed"
+        mr = meta_regression(y, v, x[idx], names_x, method=method, hksj=options.hksj,
+                             level=options.level)
+        metareg = MetaRegression(
+            coefficients={
+                n: Coefficient(float(mr.coef[j]), float(mr.se[j]), float(mr.p[j]),
+                               float(mr.ci_low[j]), float(mr.ci_high[j]))
+                for j, n in enumerate(mr.names)
+            },
+            qm=mr.qm, qm_p=mr.qm_p, qm_df=mr.qm_df, tau2=mr.tau2, r2=mr.r2,
+            qe=mr.qe, qe_p=mr.qe_p,
+        )
+    small = None
+    if small_study_tests:
+        egger = bias_tests.egger_test(y, v)
+        begg = bias_tests.begg_test(y, v)
+        tf = bias_tests.trim_and_fill(y, v, random=random, tau2_method=chosen.tau2_method)
+        small = SmallStudyTests(
+            egger={"t": egger.t, "p": egger.p},
+            begg={"tau": begg.tau, "p": begg.p},
+            trimfill={"k0": tf.k0, "side": tf.side, "estimate": tf.estimate, "se": tf.se},
+        )
+    loo = None
+    if leave_one_out:
+        if k < 2:
+            raise InputError("leave-one-out needs at least 2 studies")
+        members = [np.delete(np.arange(k), j) for j in range(k)]
+        loo = _sensitivity(y, v, t, members, [studies[i] for i in idx], chosen, random)
+    cumul = None
+    if cumulative_order is not None:
+        positions = [int(np.flatnonzero(idx == i)[0]) for i in cumulative_order if kept[i]]
+        members = [np.array(positions[: j + 1], dtype=np.intp) for j in range(len(positions))]
+        cumul = _sensitivity(y, v, t, members, [studies[idx[p]] for p in positions], chosen,
+                             random)
+    return PoolResult(
+        measure=options.measure,
+        model="random" if random else "fixed",
+        method=options.method,
+        tau2_method=chosen.tau2_method if random else None,
+        level=options.level,
+        scale=options.scale,
+        test="t" if options.hksj else "z",
+        overall=_estimate(overall.fit, 0, random=random),
+        studies=study_rows,
+        subgroups=subgroups,
+        subgroup_test=subgroup_test,
+        metaregression=metareg,
+        bias=small,
+        leave_one_out=loo,
+        cumulative=cumul,
+        auto_rule=auto_rule,
+    )

@@ -1,0 +1,65 @@
+"""The command line as a user runs it: a real process, exit codes, JSON, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from tests.test_pool_api import EXAMPLE
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evisynth", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120,
+    )
+
+
+def test_pool_json_matches_the_library(tmp_path: Path) -> None:
+    proc = run("pool", str(EXAMPLE), "--measure", "SMD", "--model", "auto", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    import evisynth
+
+    lib = evisynth.pool(EXAMPLE, measure="SMD", model="auto").to_dict()
+    assert out["estimate"] == lib["estimate"]
+    assert out["auto_rule"]["chose"] in ("fixed", "random")
+
+
+def test_pool_prints_a_human_table() -> None:
+    proc = run("pool", str(EXAMPLE), "--measure", "SMD", "--tau2", "DL")
+    assert proc.returncode == 0, proc.stderr
+    assert "Kurnatowska 2015" in proc.stdout
+    assert "tau^2 estimator: DL" in proc.stdout
+
+
+def test_bad_input_is_one_line_exit_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    frame = pd.read_csv(EXAMPLE)
+    frame.loc[1, "sd2"] = -3
+    frame.to_csv(bad, index=False)
+    proc = run("pool", str(bad), "--measure", "MD")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "'sd2' must be > 0" in proc.stderr and "Oikonomaki 2019" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_file_and_debug_traceback(tmp_path: Path) -> None:
+    proc = run("pool", str(tmp_path / "nope.csv"), "--measure", "MD")
+    assert proc.returncode == 2 and "no such file" in proc.stderr
+    debug = run("pool", str(tmp_path / "nope.csv"), "--measure", "MD", env={"EVISYNTH_DEBUG": "1"})
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_every_command_has_help() -> None:
+    proc = run("--help")
+    assert proc.returncode == 0
+    for command in ("pool", "import-rm5"):
+        assert command in proc.stdout
+        assert run(command, "--help").returncode == 0
