@@ -191,7 +191,7 @@ def fit_batch(
     q_p = chi2_p(q, q_df.astype(float))
 
     pi_low, pi_high = nan.copy(), nan.copy()
-    if prediction != "none":
+    if prediction != "none" and model == "random":
         pi_df = np.where(k > 2, k - 2, 0).astype(float) if prediction == "t" else test_df
         pi_se = np.sqrt(se**2 + tau2)
         pi_crit = critical_value(level, pi_df)

@@ -272,7 +272,7 @@ def analyse(
     if options.model == "auto":
         auto_rule = AutoRule(chose="random" if random else "fixed", reason=overall.reasons[0])
 
-    row_weight = np.full(len(studies), 0.0)
+    row_weight = np.full(len(studies), np.nan)  # studies not analysed have no weight
     row_weight[idx] = overall.fit.weight
     study_rows = tuple(
         StudyRow(study=studies[i], yi=float(yi[i]), vi=float(vi[i]),

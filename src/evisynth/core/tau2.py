@@ -245,7 +245,7 @@ def _bracketed_scoring(
             new = t + score / info
         # Scoring steps can shrink the bracket slowly; every third step bisects it.
         bisect = ~np.isfinite(new) | (new <= lo) | (new >= hi) | (iteration % 3 == 2)
-        new = np.where(bisect, 0.5 * (lo + hi), new)
+        new = np.where(score == 0, t, np.where(bisect, 0.5 * (lo + hi), new))
         width = tolerance * (scale[work.active] + new)
         done = (np.abs(new - t) <= width) | (hi - lo <= width) | (score == 0)
         tau2[work.active] = new
@@ -320,7 +320,7 @@ def solve_generalized_q(
             q = f + target[work.active]
             new = t + q * f / (target[work.active] * slope)
         outside = ~np.isfinite(new) | (new <= lo) | (new >= hi)
-        new = np.where(outside, 0.5 * (lo + hi), new)
+        new = np.where(f == 0, t, np.where(outside, 0.5 * (lo + hi), new))
         done = (np.abs(new - t) <= tolerance * (scale[work.active] + new)) | (f == 0)
         tau2[work.active] = new
         iterations[work.active] = iteration
