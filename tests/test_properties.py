@@ -98,3 +98,9 @@ def test_pool_many_handles_many_analyses_with_one_study_each() -> None:
     many = evisynth.pool_many(df, by="analysis", measure="GEN")
     assert np.allclose(many["estimate"], df["yi"])
     assert np.allclose(many["se"], np.sqrt(df["vi"]))
+
+
+def test_hksj_with_identical_estimates_has_zero_se_and_no_p_value() -> None:
+    # Found by the invariant test above: s² = 0, so the Knapp–Hartung SE is 0, as in metafor.
+    r = evisynth.pool(frame([(0.0, 1.0), (0.0, 1.0)]), measure="GEN", tau2="DL", hksj=True)
+    assert r.se == 0 and r.to_dict()["p"] is None

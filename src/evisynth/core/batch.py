@@ -176,7 +176,8 @@ def fit_batch(
         tau2 = np.where(single, 0.0, tau2)
 
     crit = critical_value(level, test_df)
-    statistic = estimate / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = estimate / se  # NaN when HKSJ's SE is 0 (identical estimates), as metafor
     p = two_sided_p(statistic, test_df)
 
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -245,12 +246,14 @@ def q_profile_interval(
     # chdtri(df, y) is the chi-square quantile with upper-tail probability y.
     upper_target: FloatArray = np.asarray(special.chdtri(df, alpha / 2), dtype=np.float64)
     lower_target: FloatArray = np.asarray(special.chdtri(df, 1 - alpha / 2), dtype=np.float64)
-    lower = tau2_estimators.solve_generalized_q(
-        yi, vi, seg, n_seg, upper_target,
-        tolerance=tolerance, max_iterations=max_iterations,
+    # Both bounds in one solve: the rows twice, the second copy as analyses n_seg..2n_seg-1.
+    both = tau2_estimators.solve_generalized_q(
+        np.concatenate([yi, yi]),
+        np.concatenate([vi, vi]),
+        np.concatenate([seg, seg + n_seg]),
+        2 * n_seg,
+        np.concatenate([upper_target, lower_target]),
+        tolerance=tolerance,
+        max_iterations=max_iterations,
     )
-    upper = tau2_estimators.solve_generalized_q(
-        yi, vi, seg, n_seg, lower_target,
-        tolerance=tolerance, max_iterations=max_iterations,
-    )
-    return lower.tau2, upper.tau2
+    return both.tau2[:n_seg], both.tau2[n_seg:]

@@ -142,14 +142,28 @@ class _Working:
 def _score(
     work: _Working, t: FloatArray, *, restricted: bool
 ) -> tuple[FloatArray, FloatArray]:
-    """Twice the (restricted) likelihood's derivative in τ², and its expected information."""
+    """Twice the (restricted) likelihood's derivative in τ², and the information for a step.
+
+    The score is y'PPy - tr(P) (REML) or y'PPy - Σw (ML). The information is the observed
+    one, 2y'PPPy - tr(PP) (REML) or 2y'PPPy - Σw² (ML), where the likelihood is concave
+    there (Newton–Raphson: quadratic convergence), else the expected one, tr(PP) or Σw²
+    (Fisher scoring, as metafor). Both iterate to the same root of the score.
+    """
     w, sw, r = _weighted_fit(work.y, work.v, work.seg, work.n, t)
-    sw2 = segment_sum(work.seg, work.n, w * w)
-    wr2 = segment_sum(work.seg, work.n, (w * r) ** 2)
-    if not restricted:
-        return wr2 - sw, sw2
-    sw3 = segment_sum(work.seg, work.n, w**3)
-    return wr2 - (sw - sw2 / sw), sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2
+    w2 = w * w
+    sw2 = segment_sum(work.seg, work.n, w2)
+    wr = w2 * r
+    wr2 = segment_sum(work.seg, work.n, wr * r)
+    # y'PPPy = u'Pu with u = Py = w·r
+    upu = segment_sum(work.seg, work.n, wr * r * w) - segment_sum(work.seg, work.n, wr) ** 2 / sw
+    if restricted:
+        sw3 = segment_sum(work.seg, work.n, w2 * w)
+        score = wr2 - (sw - sw2 / sw)
+        expected = sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2
+    else:
+        score, expected = wr2 - sw, sw2
+    observed = 2 * upu - expected
+    return score, np.where(observed > 0, observed, expected)
 
 
 def _fisher_scoring(
