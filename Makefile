@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/evisynth pool src/evisynth/examples/vitk2_dpucmgp.csv --measure SMD --model auto
+	$(BIN)/evisynth demo --out out/vitk2 --replace
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench validation

@@ -18,6 +18,9 @@ from evisynth import services
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
+from evisynth.review.errors import DomainError
+from evisynth.services import review as review_services
+from evisynth.storage.errors import BundleError, StorageError
 
 app = typer.Typer(
     name="evisynth",
@@ -33,6 +36,9 @@ ERROR_EXIT_CODES: dict[type[Exception], int] = {
     InputError: 2,
     ImportFormatError: 2,
     ConvergenceError: 3,
+    DomainError: 2,
+    BundleError: 2,
+    StorageError: 2,
 }
 
 
@@ -133,6 +139,92 @@ def import_rm5(
     from evisynth.cli import rm5
 
     rm5.import_rm5(file, json_output)
+
+
+ActorOption = Annotated[
+    str, typer.Option("--actor", help="Who makes the change (recorded in the audit log).")
+]
+
+
+@app.command()
+def new(
+    project: Annotated[Path, typer.Argument(help="Project file to create (SQLite).")],
+    title: Annotated[str, typer.Option(help="The review's title.")],
+    language: Annotated[str, typer.Option(help="zh or en: the review's language.")] = "en",
+    actor: ActorOption = "owner",
+) -> None:
+    """Create an empty review project."""
+    if language not in ("zh", "en"):
+        raise InputError(f"--language {language!r} must be zh or en")
+    review_services.new_project(project, title=title, language=language, actor=actor).close()
+    console.print(f"created {project}")
+
+
+@app.command("import")
+def import_(
+    bundle: Annotated[Path, typer.Argument(help="Bundle folder (docs/review-bundle.md).")],
+    project: Annotated[Path, typer.Option(help="Project file (SQLite) or database URL.")],
+    create: Annotated[bool, typer.Option(help="Create the project if it does not exist.")] = False,
+    actor: ActorOption = "importer",
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import a review bundle into a project, in one transaction."""
+    changes = review_services.import_bundle(project, bundle, actor=actor, create=create)
+    _emit({"project": str(project), "changes": changes}, json_output,
+          lambda: console.print(f"imported {bundle} into {project}: {changes} changes"))
+
+
+@app.command()
+def export(
+    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
+    out: Annotated[Path, typer.Option(help="Bundle folder to write.")],
+) -> None:
+    """Export a project as a plain-text bundle (YAML and CSV)."""
+    review_services.export_bundle(project, out)
+    console.print(f"exported {project} to {out}")
+
+
+@app.command()
+def check(
+    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Run the data checks: totals, SDs, units, p values against the reported numbers."""
+    findings = review_services.check_project(project)
+
+    def render() -> None:
+        table = Table(title=f"Data checks: {len(findings)} findings")
+        for column in ("severity", "code", "finding", "where"):
+            table.add_column(column)
+        for f in findings:
+            table.add_row(f.severity, f.code, f.message, review_services.finding_locations(f))
+        console.print(table)
+
+    _emit([f.to_dict() for f in findings], json_output, render)
+
+
+@app.command()
+def report(
+    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
+    out: Annotated[Path, typer.Option(help="Folder for report.html and results.json.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print results.json.")] = False,
+) -> None:
+    """Write the review's HTML report and results.json."""
+    written = review_services.write_report(project, out)
+    _emit(written.content, json_output,
+          lambda: console.print(f"wrote {written.html} and {written.results}"))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/vitk2"),
+    replace: Annotated[bool, typer.Option(help="Rebuild the folder if it exists.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print results.json.")] = False,
+) -> None:
+    """Reproduce the vitamin K2 review (seed 000) into a project, a report and results.json."""
+    written = review_services.demo(out, replace=replace)
+    _emit(written.content, json_output,
+          lambda: console.print(f"wrote {written.html} and {written.results}"))
 
 
 @app.command()

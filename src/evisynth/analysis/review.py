@@ -1,0 +1,139 @@
+"""Quantitative synthesis of a review: turn extracted values into pooling tables and pool them.
+
+For each planned analysis (:class:`~evisynth.review.model.AnalysisSpec`) every study with an
+experimental and a control arm that report mean, SD and n (continuous) or events and n
+(binary) at the analysis's time point enters a table for :func:`evisynth.pool`. Single-arm
+studies cannot enter a two-arm comparison and are listed with the reason; so is every study
+whose data are incomplete. With one study left, its own estimate is given and the result says
+that nothing was pooled (the review then relies on its narrative synthesis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from evisynth.analysis.pooling import pool
+from evisynth.core.errors import InputError
+from evisynth.core.results import PoolResult
+from evisynth.review.model import AnalysisSpec, ExtractedValue, Review, Study
+
+#: Time-point label prefixes that are never "the end of treatment".
+NOT_FOLLOW_UP = ("baseline", "change")
+
+
+@dataclass(frozen=True)
+class StudyInclusion:
+    """Whether a study entered an analysis, and why (or why not)."""
+
+    study: str
+    included: bool
+    reason: str
+    timepoint: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"study": self.study, "included": self.included, "reason": self.reason,
+                "timepoint": self.timepoint}
+
+
+@dataclass(frozen=True)
+class SynthesisResult:
+    """One planned analysis: the table pooled, the result, or why it was not (fully) pooled."""
+
+    spec: AnalysisSpec
+    table: tuple[dict[str, Any], ...]
+    inclusion: tuple[StudyInclusion, ...]
+    result: PoolResult | None
+    not_pooled_because: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "analysis": self.spec.to_dict(),
+            "table": list(self.table),
+            "inclusion": [i.to_dict() for i in self.inclusion],
+            "result": self.result.to_dict() if self.result is not None else None,
+            "not_pooled_because": self.not_pooled_because,
+        }
+
+
+def _values(review: Review, study: str, outcome: str) -> list[ExtractedValue]:
+    return [v for v in review.values if v.study == study and v.outcome == outcome]
+
+
+def _stat(values: list[ExtractedValue], arm: str, timepoint: str, statistic: str) -> float | None:
+    for v in values:
+        if (v.arm, v.timepoint, v.statistic) == (arm, timepoint, statistic):
+            return v.value
+    return None
+
+
+def _arm_row(
+    study: Study, values: list[ExtractedValue], spec: AnalysisSpec, timepoint: str
+) -> tuple[dict[str, Any] | None, str]:
+    experimental = [a for a in study.arms if a.role == "experimental"]
+    control = [a for a in study.arms if a.role == "control"]
+    if not experimental or not control:
+        return None, f"{study.design.replace('_', '-')} study: no control arm to compare with"
+    e, c = experimental[0], control[0]
+    binary = spec.measure in ("RR", "OR", "RD")
+    change = timepoint.startswith("change")
+    needed = ("events",) if binary else ("mean_change", "sd_change") if change else ("mean", "sd")
+    column = {"events": "e", "mean": "m", "sd": "sd", "mean_change": "m", "sd_change": "sd"}
+    row: dict[str, Any] = {"study": study.label, "study_id": study.id}
+    notes = []
+    for suffix, arm in (("1", e), ("2", c)):
+        for statistic in needed:
+            x = _stat(values, arm.id, timepoint, statistic)
+            if x is None:
+                return None, f"no {statistic} for arm '{arm.label}' at {timepoint}"
+            row[column[statistic] + suffix] = x
+        n = _stat(values, arm.id, timepoint, "n")
+        if n is None and arm.n is not None:
+            n = float(arm.n)
+            notes.append(f"n{suffix} = {arm.n} randomised (analysed n not reported)")
+        if n is None:
+            return None, f"no n for arm '{arm.label}'"
+        row["n" + suffix] = n
+    row["note"] = "; ".join(notes)
+    return row, "included"
+
+
+def _follow_up(values: list[ExtractedValue], wanted: str) -> str | None:
+    if wanted != "end":
+        return wanted
+    points = sorted({v.timepoint for v in values if not v.timepoint.startswith(NOT_FOLLOW_UP)})
+    return points[-1] if points else None
+
+
+def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
+    """Build the pooling table for ``spec`` from the review's values and pool it."""
+    rows: list[dict[str, Any]] = []
+    inclusion: list[StudyInclusion] = []
+    studies = [review.study(s) for s in spec.studies] if spec.studies else list(review.studies)
+    for study in studies:
+        values = _values(review, study.id, spec.outcome)
+        if not values:
+            inclusion.append(StudyInclusion(study.label, False, f"did not report {spec.outcome}"))
+            continue
+        timepoint = _follow_up(values, spec.timepoint)
+        if timepoint is None:
+            inclusion.append(StudyInclusion(study.label, False, "no follow-up values"))
+            continue
+        row, reason = _arm_row(study, values, spec, timepoint)
+        inclusion.append(StudyInclusion(study.label, row is not None, reason, timepoint))
+        if row is not None:
+            rows.append(row)
+    if not rows:
+        return SynthesisResult(spec, (), tuple(inclusion), None,
+                               "no study has comparable two-arm data")
+    frame = pd.DataFrame(rows).drop(columns=["study_id"])
+    try:
+        result = pool(frame, measure=spec.measure, model=spec.model, method=spec.method,
+                      tau2=spec.tau2)
+    except InputError as exc:
+        return SynthesisResult(spec, tuple(rows), tuple(inclusion), None, str(exc))
+    single = "only one study has comparable two-arm data: its own estimate, not a pooled one"
+    return SynthesisResult(spec, tuple(rows), tuple(inclusion), result,
+                           single if len(rows) == 1 else "")

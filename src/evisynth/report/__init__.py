@@ -1,0 +1,1 @@
+"""Reports: templates rendered to strings (the caller decides where they go)."""

@@ -1,0 +1,1 @@
+"""The review domain: protocol, studies, extraction, appraisal, synthesis (pure Python)."""

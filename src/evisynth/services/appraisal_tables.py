@@ -1,0 +1,142 @@
+"""Report tables for appraisal, narrative synthesis and GRADE, as plain JSON-ready dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from evisynth.analysis.review import SynthesisResult
+from evisynth.core.results import format_p
+from evisynth.review.appraisal import (
+    DEFAULT_KEY_DOMAINS,
+    ROB1_DOMAINS,
+    ROB1_LABELS,
+    JadadAnswers,
+    RobAssessment,
+    jadad_score,
+)
+from evisynth.review.certainty import (
+    LEVELS_ZH,
+    Certainty,
+    Rating,
+    suggest_imprecision,
+    suggest_inconsistency,
+    suggest_publication_bias,
+    suggest_risk_of_bias,
+)
+from evisynth.review.model import Review
+from evisynth.review.narrative import SYMBOLS, effect_direction, vote_count
+
+Appraisals = Mapping[str, Mapping[str, Mapping[str, Any]]]
+
+
+def _zh(review: Review) -> bool:
+    return review.protocol.language == "zh"
+
+
+def rob_summaries(review: Review, appraisals: Appraisals) -> dict[str, str]:
+    """Overall RoB 1 judgement per study (Handbook 8.7) for the studies assessed."""
+    return {
+        s.id: RobAssessment.from_dict(s.id, appraisals[s.id]["rob1"]).summary()
+        for s in review.studies
+        if "rob1" in appraisals.get(s.id, {})
+    }
+
+
+def quality_table(review: Review, appraisals: Appraisals) -> dict[str, Any] | None:
+    """RoB 1 domains with support text, the overall judgement, and the Jadad score per study.
+
+    The Jadad score is computed from the item answers; where the review also states a score
+    (``jadad_reported``), both are shown.
+    """
+    if not appraisals:
+        return None
+    zh = _zh(review)
+    columns = [ROB1_LABELS[d][1 if zh else 0] for d in ROB1_DOMAINS]
+    columns += ["总体" if zh else "Overall", "Jadad"]
+    rows = []
+    for study in review.studies:
+        tools = appraisals.get(study.id, {})
+        cells: list[dict[str, str]] = []
+        rob = RobAssessment.from_dict(study.id, tools["rob1"]) if "rob1" in tools else None
+        for domain in ROB1_DOMAINS:
+            d = rob.domains.get(domain) if rob else None
+            cells.append({"text": d.judgement if d else "", "css": d.judgement if d else "",
+                          "support": f"{d.support} [{d.location}]" if d else ""})
+        summary = rob.summary() if rob else ""
+        cells.append({"text": summary, "css": summary,
+                      "support": f"key domains: {', '.join(DEFAULT_KEY_DOMAINS)}"})
+        jadad = ""
+        if "jadad" in tools:
+            jadad = str(jadad_score(JadadAnswers.from_dict(tools["jadad"], study=study.id)))
+            reported = tools.get("jadad_reported", {}).get("score")
+            if reported is not None and str(reported) != jadad:
+                jadad += f" (reported {reported})"
+        cells.append({"text": jadad, "css": "", "support": "Jadad 1996, from the item answers"})
+        rows.append({"study": study.label, "cells": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def narrative_table(review: Review) -> dict[str, Any] | None:
+    """SWiM effect-direction table and vote counts for every outcome with a direction."""
+    outcomes = [o for o in review.outcomes if o.kind == "continuous" and o.id != "dose"]
+    directions = [effect_direction(review, s, o) for s in review.studies for o in outcomes]
+    assessed = {d.outcome for d in directions if d.direction != "not_assessable"}
+    outcomes = [o for o in outcomes if o.id in assessed]
+    if not outcomes:
+        return None
+    zh = _zh(review)
+    by = {(d.study, d.outcome): d for d in directions}
+    rows = [
+        {"study": s.label,
+         "cells": [{"symbol": SYMBOLS[by[(s.label, o.id)].direction],
+                    "basis": by[(s.label, o.id)].basis} for o in outcomes]}
+        for s in review.studies
+    ]
+    votes = []
+    for o in outcomes:
+        v = vote_count(directions, o.id)
+        votes.append({"outcome": o.name if zh else (o.name_en or o.name), "benefit": v.benefit,
+                      "harm": v.harm, "no_change": v.no_change,
+                      "p": format_p(v.p) if v.p is not None else "—"})
+    legend = ("▲ 有利于维生素 K2  ▼ 不利  ◆ 无变化  ↑/↓ 升高/降低（方向未定义优劣）  — 无法评估"
+              if zh else "▲ favours the intervention  ▼ favours control  ◆ no change  "
+              "↑/↓ increase/decrease (no better direction defined)  — not assessable")
+    return {"outcomes": [o.name if zh else (o.name_en or o.name) for o in outcomes],
+            "rows": rows, "votes": votes, "legend": legend,
+            "directions": [d.to_dict() for d in directions]}
+
+
+def grade_table(review: Review, syntheses: list[SynthesisResult],
+                appraisals: Appraisals) -> dict[str, Any] | None:
+    """Summary of Findings rows with evisynth's suggested GRADE ratings per analysis."""
+    if not syntheses:
+        return None
+    zh = _zh(review)
+    summaries = rob_summaries(review, appraisals)
+    rows = []
+    for s in syntheses:
+        included = [i for i in s.inclusion if i.included]
+        ids = {st.id for st in review.studies if st.label in {i.study for i in included}}
+        participants = int(sum(r.get("n1", 0) + r.get("n2", 0) for r in s.table))
+        e = s.result.overall if s.result is not None else None
+        ratings: list[Rating] = [
+            suggest_risk_of_bias({k: v for k, v in summaries.items() if k in ids}),
+            suggest_inconsistency(e.i2 if e else None, e.q_p if e else None, len(included)),
+            Rating("indirectness", 0, "not judged by evisynth: the reviewer's call"),
+            suggest_imprecision(participants, e.ci_low if e else None, e.ci_high if e else None),
+            suggest_publication_bias(len(included)),
+        ]
+        certainty = Certainty("randomised", tuple(ratings))
+        level = LEVELS_ZH[certainty.level] if zh else certainty.level
+        effect = "—"
+        if e is not None and s.result is not None:
+            effect = (f"{s.result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f})")
+        rows.append([s.spec.title, f"{participants} ({len(included)})", effect, level,
+                     "; ".join(certainty.reasons) or "—"])
+    columns = (["结局", "受试者（研究数）", "效应 (95% CI)", "证据质量", "降级理由"] if zh else
+               ["Outcome", "Participants (studies)", "Effect (95% CI)", "Certainty", "Reasons"])
+    note = ("GRADE 评级为 evisynth 根据数据给出的建议（原文未做 GRADE 评价），需由评价者确认。" if zh else
+            "GRADE ratings are evisynth's suggestions from the data (the review itself did not "
+            "grade the evidence); the reviewers' judgement decides.")
+    return {"columns": columns, "rows": rows, "note": note}

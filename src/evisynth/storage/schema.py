@@ -1,0 +1,293 @@
+"""The project database: SQLAlchemy 2 declarative tables for one review project.
+
+The domain model (``evisynth.review.model``) is not this schema: ``_rows`` maps one to the
+other, and every change here ships an Alembic revision in ``migrations/versions`` (a test
+compares these tables with the migrated database).
+
+One database (one SQLite file, or one PostgreSQL database or schema) holds one project.
+Natural ids are the keys (``studies.id``, ``(arms.study_id, arms.id)``, …) because the
+bundle, the audit log and the user all speak them; ordered children carry a ``position``.
+An extracted value's ``arm_id`` and ``report_id`` may be empty ("" = the whole study, or the
+review itself), so they are checked by the repository rather than by foreign keys.
+
+``audit_log`` is append-only: the migration installs triggers that refuse UPDATE and DELETE
+(and TRUNCATE on PostgreSQL), and the repository has no code path that changes a row.
+
+Records and screening decisions are not here yet: they arrive with their own revision when
+the issue that needs them designs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so that later revisions (and SQLite batch rebuilds) can name them;
+# short enough for PostgreSQL's 63 characters.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+AUDIT_ACTIONS = ("create", "update", "delete")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProjectRow(Base):
+    """The review this database holds (one row, id 1)."""
+
+    __tablename__ = "project"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    review_id: Mapped[str] = mapped_column(String)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class ProtocolRow(Base):
+    """The protocol (one row, id 1); PICO outcomes as a JSON list of text."""
+
+    __tablename__ = "protocol"
+
+    id: Mapped[int] = mapped_column(ForeignKey("project.id"), primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String)
+    picos_population: Mapped[str] = mapped_column(Text)
+    picos_intervention: Mapped[str] = mapped_column(Text)
+    picos_comparator: Mapped[str] = mapped_column(Text)
+    picos_outcomes: Mapped[list[Any]] = mapped_column(JSON)
+    picos_study_design: Mapped[str] = mapped_column(Text)
+    synthesis_plan: Mapped[str] = mapped_column(Text)
+
+
+class CriterionRow(Base):
+    """An inclusion or exclusion criterion; ids are unique across both lists (I1, E1, …)."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (CheckConstraint("kind IN ('inclusion', 'exclusion')", name="kind"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+
+
+class SearchRow(Base):
+    """One database search of the protocol, keyed by its place in the list."""
+
+    __tablename__ = "searches"
+
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    database: Mapped[str] = mapped_column(String)
+    query: Mapped[str] = mapped_column(Text)
+    date_range: Mapped[str] = mapped_column(String)
+    searched_on: Mapped[str] = mapped_column(String)
+    records: Mapped[int | None] = mapped_column(Integer)
+
+
+class PrismaCountsRow(Base):
+    """PRISMA flow counts as the review reports them (one row, id 1)."""
+
+    __tablename__ = "prisma_counts"
+
+    id: Mapped[int] = mapped_column(ForeignKey("project.id"), primary_key=True, autoincrement=False)
+    identified: Mapped[int | None] = mapped_column(Integer)
+    identified_by_source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    duplicates_removed: Mapped[int | None] = mapped_column(Integer)
+    screened: Mapped[int | None] = mapped_column(Integer)
+    excluded_title_abstract: Mapped[int | None] = mapped_column(Integer)
+    assessed_full_text: Mapped[int | None] = mapped_column(Integer)
+    excluded_full_text: Mapped[int | None] = mapped_column(Integer)
+    full_text_exclusion_reasons: Mapped[dict[str, Any]] = mapped_column(JSON)
+    included: Mapped[int | None] = mapped_column(Integer)
+
+
+class LocationRow(Base):
+    """A short name for a place in the review's source (``T2`` → "Table 2, p. 655")."""
+
+    __tablename__ = "locations"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class StudyRow(Base):
+    __tablename__ = "studies"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String)
+    year: Mapped[int | None] = mapped_column(Integer)
+    design: Mapped[str] = mapped_column(String)
+    country: Mapped[str] = mapped_column(String)
+    centres: Mapped[str] = mapped_column(String)
+    population: Mapped[str] = mapped_column(Text)
+    characteristics: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    citation: Mapped[str] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    doi: Mapped[str] = mapped_column(String)
+    pmid: Mapped[str] = mapped_column(String)
+    language: Mapped[str] = mapped_column(String)
+
+
+class ArmRow(Base):
+    __tablename__ = "arms"
+
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String)
+    n: Mapped[int | None] = mapped_column(Integer)
+    intervention: Mapped[str] = mapped_column(Text)
+    dose: Mapped[float | None] = mapped_column(Double)
+    dose_unit: Mapped[str] = mapped_column(String)
+    frequency: Mapped[str] = mapped_column(String)
+    duration: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+
+
+class OutcomeRow(Base):
+    __tablename__ = "outcomes"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String)
+    unit: Mapped[str] = mapped_column(String)
+    lower_is_better: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class ReportedTotalRow(Base):
+    __tablename__ = "reported_totals"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String)
+    population: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text)
+
+
+class AnalysisRow(Base):
+    """A planned synthesis; ``settings`` holds measure, model, method, tau2 and studies."""
+
+    __tablename__ = "analyses"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    outcome_id: Mapped[str] = mapped_column(ForeignKey("outcomes.id"))
+    timepoint: Mapped[str] = mapped_column(String)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rationale: Mapped[str] = mapped_column(Text)
+
+
+class ExtractedValueRow(Base):
+    """One extracted number with its provenance; one row per key per extractor."""
+
+    __tablename__ = "extracted_values"
+    __table_args__ = (
+        UniqueConstraint("study_id", "arm_id", "outcome_id", "timepoint", "statistic", "extractor"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"))
+    arm_id: Mapped[str] = mapped_column(String)
+    outcome_id: Mapped[str] = mapped_column(ForeignKey("outcomes.id"))
+    timepoint: Mapped[str] = mapped_column(String)
+    statistic: Mapped[str] = mapped_column(String)
+    value: Mapped[float] = mapped_column(Double)
+    unit: Mapped[str] = mapped_column(String)
+    report_id: Mapped[str] = mapped_column(String)
+    location: Mapped[str] = mapped_column(Text)
+    quote: Mapped[str] = mapped_column(Text)
+    extractor: Mapped[str] = mapped_column(String)
+    extracted_at: Mapped[str] = mapped_column(String)
+
+
+class ResolutionRow(Base):
+    """The arbiter's decision on a key where the extractors disagreed (one per key)."""
+
+    __tablename__ = "resolutions"
+    __table_args__ = (UniqueConstraint("study_id", "arm_id", "outcome_id", "timepoint", "statistic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"))
+    arm_id: Mapped[str] = mapped_column(String)
+    outcome_id: Mapped[str] = mapped_column(ForeignKey("outcomes.id"))
+    timepoint: Mapped[str] = mapped_column(String)
+    statistic: Mapped[str] = mapped_column(String)
+    value: Mapped[float] = mapped_column(Double)
+    unit: Mapped[str] = mapped_column(String)
+    resolved_by: Mapped[str] = mapped_column(String)
+    resolved_at: Mapped[str] = mapped_column(String)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class AppraisalRow(Base):
+    """A study's answers to one appraisal tool (jadad, rob1, rob2, …) as the tool's JSON."""
+
+    __tablename__ = "appraisals"
+
+    study_id: Mapped[str] = mapped_column(ForeignKey("studies.id"), primary_key=True)
+    tool: Mapped[str] = mapped_column(String, primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AuditLogRow(Base):
+    """One change: who, when, what (entity, id, field) and the value before and after.
+
+    ``old_value`` and ``new_value`` are JSON text (NULL when there was no value: a create has
+    no old value, a delete no new one). Append-only, enforced by database triggers.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        CheckConstraint("action IN ('create', 'update', 'delete')", name="action"),
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)
+    entity: Mapped[str] = mapped_column(String)
+    entity_id: Mapped[str] = mapped_column(String)
+    field: Mapped[str | None] = mapped_column(String)
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,79 @@
+"""The main job: the vitamin K2 review (seed 000) rebuilt from its bundle into a report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evisynth
+from evisynth.services import review as review_services
+from evisynth.storage.errors import StorageError
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> review_services.ReportOutput:
+    return review_services.demo(tmp_path_factory.mktemp("demo") / "vitk2")
+
+
+def test_dp_ucmgp_pooling_uses_the_numbers_printed_in_seed_000(demo) -> None:
+    # Typed from seed 000 §3.4.1 (end-of-treatment means ± SD) and Table 2 (arm sizes).
+    by_hand = pd.DataFrame({
+        "study": ["Kurnatowska 2015", "Oikonomaki 2019"],
+        "m1": [961.5, 4218], "sd1": [506.7, 6505], "n1": [29, 22],
+        "m2": [820.7, 8050], "sd2": [565.2, 12155], "n2": [13, 30],
+    })
+    expected = evisynth.pool(by_hand, measure="SMD", model="auto").to_dict()
+    analysis = next(a for a in demo.content["analyses"] if a["analysis"]["id"] == "dp_ucmgp_end")
+    got = analysis["result"]
+    for key in ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "q_p"):
+        assert got[key] == pytest.approx(expected[key], rel=1e-12), key
+    assert got["auto_rule"]["chose"] == expected["auto_rule"]["chose"]
+    excluded = {i["study"]: i["reason"] for i in analysis["inclusion"] if not i["included"]}
+    assert "single-arm" in excluded["Mansour 2017"]
+
+
+def test_report_holds_prisma_counts_checks_and_quality(demo) -> None:
+    html = demo.html.read_text(encoding="utf-8")
+    prisma = demo.content["prisma_reported"]
+    assert (prisma["identified"], prisma["duplicates_removed"], prisma["included"]) == (38, 5, 4)
+    codes = {c["code"] for c in demo.content["checks"]}
+    control = [c for c in demo.content["checks"] if "182" in c["message"]]
+    assert control and "122" in control[0]["message"]
+    assert len(codes) >= 3
+    jadad = [row["cells"][-1]["text"] for row in demo.content["quality"]["rows"]]
+    assert [j.split()[0] for j in jadad] == ["5", "4", "5", "3"]  # seed 000 Table 1
+    assert "系统评价" in html and "DP-ucMGP" in html
+
+
+def test_report_escapes_text_from_the_bundle(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(review_services.EXAMPLE_BUNDLE, bundle)
+    studies = bundle / "studies.yaml"
+    studies.write_text(studies.read_text(encoding="utf-8").replace(
+        "label: Kurnatowska 2015", "label: \"<script>alert(1)</script>\"", 1), encoding="utf-8")
+    out = review_services.demo(tmp_path / "out", bundle=bundle)
+    html = out.html.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_demo_refuses_a_folder_with_content_unless_replacing(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(StorageError, match="--replace"):
+        review_services.demo(tmp_path)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_demo_command_writes_report_and_results(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "evisynth", "demo", "--out", str(tmp_path / "o"),
+                           "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)
+    assert (tmp_path / "o" / "report.html").exists()
+    assert results == json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))

@@ -1,0 +1,94 @@
+"""Alembic: the migrations build the schema the models describe, and ship in the wheel."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+
+from evisynth.storage import StorageError, open_project
+from evisynth.storage.project import MIGRATIONS, _alembic_config, _engine, _url
+from evisynth.storage.schema import Base
+
+REPO = Path(__file__).resolve().parents[2]
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def engine_for(location: str) -> Engine:
+    """The engine open_project uses (on SQLite: transactional DDL, foreign keys on)."""
+    return _engine(_url(location))
+
+
+def test_upgrade_head_on_an_empty_database_creates_every_table(location: str) -> None:
+    engine = engine_for(location)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert tables == {*Base.metadata.tables, "alembic_version"}
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    finally:
+        engine.dispose()
+
+
+def test_the_models_match_the_migrations(location: str) -> None:
+    open_project(location, create=True).close()
+    engine = engine_for(location)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "compare_server_default": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(location: str) -> None:
+    open_project(location, create=True).close()
+    engine = engine_for(location)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "base")
+        with engine.connect() as conn:
+            assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+    finally:
+        engine.dispose()
+    with open_project(location) as project:
+        assert project.review_id is None
+
+
+def test_a_project_from_a_newer_evisynth_is_refused_with_the_fix(location: str) -> None:
+    open_project(location, create=True).close()
+    engine = engine_for(location)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(StorageError, match=r"written by a newer evisynth: upgrade evisynth to open it"):
+        open_project(location)
+
+
+def test_an_empty_database_is_not_made_a_project_unless_asked(location: str) -> None:
+    with pytest.raises(StorageError, match=r"no (evisynth )?project .*create=True"):
+        open_project(location)
+
+
+def test_the_migrations_ship_in_the_wheel() -> None:
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["evisynth"]
+    package = REPO / "src" / "evisynth"
+    files = [p.relative_to(package).as_posix() for p in MIGRATIONS.rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    assert files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
