@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import sqlite3
 import tomllib
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from evisynth.storage import StorageError, open_project
+from evisynth.storage import StorageError, open_project, read_bundle
 from evisynth.storage.project import MIGRATIONS, _alembic_config, _engine, _url
 from evisynth.storage.schema import Base
 
 REPO = Path(__file__).resolve().parents[2]
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def engine_for(location: str) -> Engine:
@@ -92,3 +94,27 @@ def test_the_migrations_ship_in_the_wheel() -> None:
              if p.is_file() and "__pycache__" not in p.parts]
     assert files
     assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+
+
+@pytest.mark.parametrize("revision", sorted(p.name.removeprefix("rev") for p in FIXTURES.glob("rev*")))
+def test_a_project_written_at_an_older_revision_opens_with_its_contents_and_history(
+    revision: str, tmp_path: Path,
+) -> None:
+    """``fixtures/rev<N>/project.sql`` is a SQLite project written at revision N (dumped with
+    ``sqlite3.Connection.iterdump``), ``bundle/`` its export at the time. When a revision is
+    added, dump a project at the previous head beside these; old fixtures are never rewritten.
+    """
+    path = tmp_path / "old.evisynth"
+    with sqlite3.connect(path) as conn:
+        conn.executescript((FIXTURES / f"rev{revision}" / "project.sql").read_text(encoding="utf-8"))
+    conn.close()
+    with open_project(path) as project:
+        assert project.load_bundle() == read_bundle(FIXTURES / f"rev{revision}" / "bundle")
+        history = project.audit_entries()
+        assert history[0].action == "create" and history[-1].actor == "reviewer-b"
+    engine = engine_for(str(path))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+    finally:
+        engine.dispose()

@@ -46,6 +46,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "prediction": "none",
         "i2_from_q": True,
         "mh_rd_variance": "greenland-robins",
+        "mh_corrected_tables": True,  # and the RD estimate from the reported counts
     },
     "metafor": {"tau2": "REML", "smd": "hedges", "prediction": "z"},
 }
@@ -56,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "prediction": "z",
     "i2_from_q": False,
     "mh_rd_variance": "sato",
+    # RevMan 5 adds the continuity correction to zero-cell tables in Mantel–Haenszel pooling
+    # too; metafor's rma.mh pools the raw tables.
+    "mh_corrected_tables": False,
 }
 
 
@@ -76,6 +80,7 @@ class _Resolved:
     correction_applies_to: str
     drop_double_zero: bool | None
     correlation: float | None
+    mh_corrected_tables: bool
 
 
 def _resolve(
@@ -137,7 +142,7 @@ def _resolve(
         mh_rd_variance=settings["mh_rd_variance"],
     )
     return _Resolved(options, smd_, continuity_correction, correction_applies_to,
-                     drop_double_zero, correlation)
+                     drop_double_zero, correlation, bool(settings["mh_corrected_tables"]))
 
 
 def _frame(data: pd.DataFrame | str | Path) -> pd.DataFrame:
@@ -216,7 +221,14 @@ def _study_effects(frame: pd.DataFrame, r: _Resolved) -> tuple[effects.EffectSiz
             continuity_correction=r.correction,
             correction_applies_to=r.correction_applies_to,  # type: ignore[arg-type]
             drop_double_zero=r.drop_double_zero,
+            correct_rd_estimate=not r.mh_corrected_tables,
         )
+        if r.mh_corrected_tables and es.added is not None:
+            add = es.added
+            corrected = Tables(col["e1"] + add, col["n1"] + 2 * add, col["e2"] + add,
+                               col["n2"] + 2 * add)
+            tables = (Tables(col["e1"], col["n1"], col["e2"], col["n2"], variance=corrected)
+                      if measure == "RD" else corrected)
         return es, tables
     if measure == "MC":
         if r.correlation is not None:

@@ -33,6 +33,7 @@ class EffectSizes:
     vi: FloatArray
     kept: BoolArray
     notes: tuple[str, ...]
+    added: FloatArray | None = None  # binary: the continuity correction added to each cell
 
 
 def _notes(n: int) -> list[str]:
@@ -135,6 +136,7 @@ def binary_effects(
     continuity_correction: float = 0.5,
     correction_applies_to: CorrectionTarget = "zero_cells",
     drop_double_zero: bool | None = None,
+    correct_rd_estimate: bool = True,
 ) -> EffectSizes:
     """Log risk ratio, log odds ratio or risk difference from 2×2 tables.
 
@@ -142,6 +144,8 @@ def binary_effects(
     (``correction_applies_to="all"`` corrects every study, ``"none"`` none). Studies with no
     events in both arms (or, for RR and OR, all events in both arms) are dropped when
     ``drop_double_zero`` is true, the default for RR and OR; RD keeps them by default.
+    ``correct_rd_estimate=False`` computes the risk difference itself from the reported counts
+    and only its variance from the corrected ones (RevMan 5; metafor corrects both).
     """
     if drop_double_zero is None:
         drop_double_zero = measure != "RD"
@@ -154,11 +158,11 @@ def binary_effects(
         corrected = kept & ((a == 0) | (b == 0) | (c == 0) | (d == 0))
     else:
         corrected = np.zeros(e1.shape, dtype=bool)
+    add = np.where(corrected, continuity_correction, 0.0)
     if continuity_correction > 0:
         for i in np.flatnonzero(corrected):
             reason = "zero cell" if correction_applies_to == "zero_cells" else "all studies"
             notes[i] = f"added {continuity_correction:g} to all four cells ({reason})"
-        add = np.where(corrected, continuity_correction, 0.0)
         a, b, c, d = a + add, b + add, c + add, d + add
     with np.errstate(divide="ignore", invalid="ignore"):
         n1c, n2c = a + b, c + d
@@ -170,14 +174,14 @@ def binary_effects(
             vi = 1 / a + 1 / b + 1 / c + 1 / d
         else:
             p1, p2 = a / n1c, c / n2c
-            yi = p1 - p2
+            yi = p1 - p2 if correct_rd_estimate else e1 / n1 - e2 / n2
             vi = p1 * (1 - p1) / n1c + p2 * (1 - p2) / n2c
     usable = kept & np.isfinite(yi) & np.isfinite(vi) & (vi > 0)
     for i in np.flatnonzero(kept & ~usable):
         notes[i] = "not estimable: zero variance (add a continuity correction)"
     yi = np.where(usable, yi, np.nan)
     vi = np.where(usable, vi, np.nan)
-    return EffectSizes(yi, vi, usable, tuple(notes))
+    return EffectSizes(yi, vi, usable, tuple(notes), add)
 
 
 def peto_effects(e1: FloatArray, n1: FloatArray, e2: FloatArray, n2: FloatArray) -> EffectSizes:

@@ -29,8 +29,13 @@ def mantel_haenszel(
     *,
     measure: BinaryMeasure,
     rd_variance: RiskDifferenceVariance = "sato",
+    corrected: tuple[FloatArray, FloatArray, FloatArray, FloatArray] | None = None,
 ) -> FixedEffect:
-    """MH estimate (log scale for OR and RR), its SE, and each table's MH weight."""
+    """MH estimate (log scale for OR and RR), its SE, and each table's MH weight.
+
+    ``corrected`` (e1, n1, e2, n2 after a continuity correction), when given, replaces the
+    tables in the Greenland–Robins RD variance's numerator only, as RevMan 5 computes it.
+    """
     a, b, c, d = e1, n1 - e1, e2, n2 - e2
     total = n1 + n2
 
@@ -58,7 +63,9 @@ def mantel_haenszel(
             sw = s(weight)
             estimate = s((a * n2 - c * n1) / total) / sw
             if rd_variance == "greenland-robins":
-                var = s((a * b * n2**3 + c * d * n1**3) / (n1 * n2 * total**2)) / sw**2
+                ce1, cn1, ce2, cn2 = corrected if corrected is not None else (e1, n1, e2, n2)
+                ca, cb, cc, cd = ce1, cn1 - ce1, ce2, cn2 - ce2
+                var = s((ca * cb * cn2**3 + cc * cd * cn1**3) / (cn1 * cn2 * (cn1 + cn2) ** 2)) / sw**2
             else:
                 p1, p2 = n1 / total, n2 / total
                 var = (

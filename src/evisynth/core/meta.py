@@ -60,15 +60,22 @@ class PoolOptions:
 
 @dataclass(frozen=True)
 class Tables:
-    """Raw 2×2 counts (uncorrected) for Mantel–Haenszel pooling."""
+    """2×2 counts for Mantel–Haenszel pooling; ``variance`` (if given) for its variance only.
+
+    RevMan 5 computes the MH risk difference and its weights from the tables as reported but
+    the variance's numerator from the continuity-corrected ones; metafor uses the reported
+    tables throughout.
+    """
 
     e1: FloatArray
     n1: FloatArray
     e2: FloatArray
     n2: FloatArray
+    variance: Tables | None = None
 
     def take(self, index: IntArray) -> Tables:
-        return Tables(self.e1[index], self.n1[index], self.e2[index], self.n2[index])
+        variance = self.variance.take(index) if self.variance is not None else None
+        return Tables(self.e1[index], self.n1[index], self.e2[index], self.n2[index], variance)
 
 
 @dataclass(frozen=True)
@@ -93,10 +100,12 @@ def _fit(
 ) -> BatchFit:
     fixed = None
     if options.method == "MH" and tables is not None:
+        v = tables.variance
         fixed = mantel_haenszel(
             tables.e1, tables.n1, tables.e2, tables.n2, seg, n_seg,
             measure=options.measure,  # type: ignore[arg-type]
             rd_variance=options.mh_rd_variance,
+            corrected=(v.e1, v.n1, v.e2, v.n2) if v is not None else None,
         )
     return fit_batch(
         yi,

@@ -116,7 +116,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_Map]:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, typing.Hashable):
-            _fail(loader.file, line, f"a key must be text (got {key!r}); quote it")
+            _fail(loader.file, line, f"a key must be a single value (got {key!r}); quote it")
         if key in data:
             _fail(loader.file, line, f"duplicate key {key!r} (also on line {data.key_lines[key]}); "
                                      "keep one")
@@ -200,8 +200,9 @@ class _At:
         _fail(self.file, line or self.line, message)
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+_ITEM = {"inclusion": "criterion", "exclusion": "criterion", "searches": "search", "picos": "picos",
+         "reports": "report", "arms": "arm", "reported_totals": "reported total",
+         "analyses": "analysis", "protocol": "protocol", "prisma": "prisma"}
 
 
 def _convert(hint: Any, value: Any, name: str, at: _At, line: int) -> Any:
@@ -264,7 +265,7 @@ def _convert(hint: Any, value: Any, name: str, at: _At, line: int) -> Any:
             for k, v in value.items()
         }
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return _structure(hint, value, _At(at.file, getattr(value, "line", line), name))
+        return _structure(hint, value, _At(at.file, getattr(value, "line", line), _ITEM.get(name, name)))
     raise TypeError(f"no bundle conversion for {hint!r}")  # a model type this reader lacks
 
 
@@ -295,7 +296,7 @@ def _structure(cls: type[T], data: Any, at: _At) -> T:
     """A ``cls`` from a YAML mapping: every field known, required fields present, types right."""
     if not isinstance(data, dict):
         at.fail(f"{at.what} must be a mapping of field: value (got {_shown(data)})")
-    hints = _hints(cls)
+    hints = typing.get_type_hints(cls)
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
     names = [f.name for f in fields]
     for key in data:
@@ -495,13 +496,13 @@ def read_bundle(folder: str | os.PathLike[str]) -> Bundle:
     )
     docs: dict[str, Any] = {REVIEW_FILE: root, STUDIES_FILE: studies_doc, OUTCOMES_FILE: outcomes_doc}
     lines = {VALUES_FILE: value_lines}
-    _refuse_first(review_problems(review), review, docs, lines)
+    _refuse_first(review_problems(review), docs, lines)
     resolutions, resolution_lines = _resolutions(folder)
     lines[RESOLUTIONS_FILE] = resolution_lines
-    _refuse_first(resolutions_problems(resolutions, Ids.of(review)), review, docs, lines)
+    _refuse_first(resolutions_problems(resolutions, Ids.of(review)), docs, lines)
     appraisals, appraisal_doc = _appraisals(folder)
     docs[APPRAISAL_FILE] = appraisal_doc
-    _refuse_first(appraisals_problems(appraisals, [s.id for s in review.studies]), review, docs, lines)
+    _refuse_first(appraisals_problems(appraisals, [s.id for s in review.studies]), docs, lines)
     return Bundle(
         review=dataclasses.replace(review, values=tuple(sorted(values, key=_value_order))),
         resolutions=tuple(sorted(resolutions, key=lambda r: r.key)),
@@ -515,7 +516,7 @@ _FILE_OF = {"protocol": REVIEW_FILE, "prisma": REVIEW_FILE, "reported_totals": R
             "appraisals": APPRAISAL_FILE}
 
 
-def _refuse_first(problems: Iterator[Problem], review: Review, docs: Mapping[str, Any],
+def _refuse_first(problems: Iterator[Problem], docs: Mapping[str, Any],
                   lines: Mapping[str, Sequence[int]]) -> None:
     """Raise for the first problem, located by file and line."""
     problem = next(problems, None)
