@@ -77,3 +77,29 @@ def test_demo_command_writes_report_and_results(tmp_path: Path) -> None:
     results = json.loads(proc.stdout)
     assert (tmp_path / "o" / "report.html").exists()
     assert results == json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+
+
+def test_dual_extraction_lists_discrepancies_and_the_arbiter_resolves(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(review_services.EXAMPLE_BUNDLE, bundle)
+    values = bundle / "values.csv"
+    lines = values.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    agree = next(line for line in lines if line.startswith("kurnatowska2015,d,dp_ucmgp,270d,mean,"))
+    differ = next(line for line in lines if line.startswith("kurnatowska2015,d,dp_ucmgp,270d,sd,"))
+    assert header[-2:] == ["extractor", "extracted_at"]
+    second = [agree.replace(",seed000,", ",reviewer-b,"),
+              differ.replace(",565.2,", ",562.5,").replace(",seed000,", ",reviewer-b,")]
+    values.write_text("\n".join([*lines, *second]) + "\n", encoding="utf-8")
+    (bundle / "resolutions.csv").write_text(
+        "study,arm,outcome,timepoint,statistic,value,unit,resolved_by,resolved_at,note\n"
+        "kurnatowska2015,d,dp_ucmgp,270d,sd,565.2,,arbiter,2026-11-22,checked §3.4.1\n",
+        encoding="utf-8")
+    project = tmp_path / "p.sqlite"
+    review_services.import_bundle(project, bundle, actor="t", create=True)
+    result = review_services.compare_extractors(project, "seed000", "reviewer-b")
+    kinds = {d["key"]: (d["kind"], d["resolved"]) for d in result["discrepancies"]}
+    assert kinds["kurnatowska2015/d/dp_ucmgp/270d/sd"] == ("different value", True)
+    assert result["agreed"] == 1
+    assert result["agreement"] == pytest.approx(1 / result["keys_compared"])
+    assert result["open"] == result["keys_compared"] - 2  # the rest only seed000 extracted

@@ -235,6 +235,29 @@ def check(
 
 
 @app.command()
+def extraction(
+    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
+    first: Annotated[str, typer.Option(help="The first extractor's name.")],
+    second: Annotated[str, typer.Option(help="The second extractor's name.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Dual extraction: discrepancies between two extractors and the agreement."""
+    result = review_services.compare_extractors(project, first, second)
+
+    def render() -> None:
+        table = Table(title=f"{first} vs {second}: {result['agreed']} of {result['keys_compared']} "
+                            f"values agree ({100 * result['agreement']:.1f}%), {result['open']} open")
+        for column in ("value", "kind", first, second, "resolved"):
+            table.add_column(column)
+        for d in result["discrepancies"]:
+            table.add_row(d["key"], d["kind"], str(d["first"]), str(d["second"]),
+                          "yes" if d["resolved"] else "no")
+        console.print(table)
+
+    _emit(result, json_output, render)
+
+
+@app.command()
 def report(
     project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
     out: Annotated[Path, typer.Option(help="Folder for report.html and results.json.")],

@@ -14,6 +14,7 @@ from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.results import PoolResult, format_p
 from evisynth.report.html import render_review_html
 from evisynth.review import checks
+from evisynth.review.extraction import compare_extractions, consensus
 from evisynth.review.model import Protocol, Review
 from evisynth.services import appraisal_tables
 from evisynth.storage.errors import StorageError
@@ -72,6 +73,34 @@ def check_project(project_path: Path) -> tuple[checks.Finding, ...]:
 def finding_locations(finding: checks.Finding) -> str:
     """The distinct places in the source that a finding rests on."""
     return "; ".join(dict.fromkeys(e.location for e in finding.evidence if e.location))
+
+
+def compare_extractors(project_path: Path, first: str, second: str) -> dict[str, Any]:
+    """Dual extraction: the discrepancy list between two extractors, what the arbiter
+    resolved, what is still open, and the agreement between them."""
+    project = open_project(project_path)
+    try:
+        review = project.load_review()
+        comparison = compare_extractions(review.values, first, second)
+        final, still_open = consensus(comparison, project.load_resolutions())
+    finally:
+        project.close()
+    return {
+        "first": first,
+        "second": second,
+        "keys_compared": comparison.keys_compared,
+        "agreed": len(comparison.agreed),
+        "agreement": comparison.agreement,
+        "discrepancies": [
+            {"key": "/".join(d.key), "kind": d.kind,
+             "first": None if d.first is None else d.first.value,
+             "second": None if d.second is None else d.second.value,
+             "resolved": d.key not in {o.key for o in still_open}}
+            for d in comparison.discrepancies
+        ],
+        "open": len(still_open),
+        "values_standing": len(final),
+    }
 
 
 def _num(x: float | None, digits: int = 2) -> str:
