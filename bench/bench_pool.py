@@ -72,7 +72,7 @@ n <- {number}
 best <- Inf
 for (r in 1:{repeat}) {{
   t0 <- proc.time()[["elapsed"]]
-  for (i in 1:n) fit <- rma(yi, vi, data = d, method = "REML")
+  for (i in 1:n) {{ fit <- rma(yi, vi, data = d, method = "REML"){extra} }}
   best <- min(best, (proc.time()[["elapsed"]] - t0) / n)
 }}
 cat(best, "\\n")
@@ -116,7 +116,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "bcg.csv"
         df.to_csv(csv, index=False)
-        report["single_metafor_s"] = rscript(R_SINGLE.format(csv=csv, number=500, repeat=5))
+        report["single_metafor_s"] = rscript(R_SINGLE.format(csv=csv, number=500, repeat=5,
+                                                             extra=""))
+        # evisynth.pool also computes the Q-profile CI for tau², which rma() leaves to confint()
+        report["single_metafor_confint_s"] = rscript(
+            R_SINGLE.format(csv=csv, number=200, repeat=3, extra="; ci <- confint(fit)")
+        )
 
         long = synthetic(args.analyses)
         report["rows"] = len(long)
@@ -140,6 +145,10 @@ def main() -> None:
         m = report["single_metafor_s"]
         print(f", metafor rma() {m * 1e3:.3f} ms -> {m / report['single_pool_s']:.1f}x "
               f"(core {m / report['single_core_s']:.1f}x)")
+        mc = report["single_metafor_confint_s"]
+        if mc:
+            print(f"  with the tau² CI on both sides: metafor rma() + confint() {mc * 1e3:.3f} ms "
+                  f"-> {mc / report['single_pool_s']:.1f}x")
     else:
         print(" (metafor not installed)")
     print(f"{args.analyses:,} meta-analyses ({report['rows']:,} study rows, k = 2..40):")

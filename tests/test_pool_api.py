@@ -27,7 +27,7 @@ def continuous() -> pd.DataFrame:
 def test_public_api_is_pinned() -> None:
     assert sorted(evisynth.__all__) == sorted(
         ["ConvergenceError", "InputError", "PoolResult", "__version__", "fill_change_from_baseline",
-         "fill_mean_sd", "pool", "pool_many"]
+         "fill_mean_sd", "pool", "pool_many", "read_rm5"]
     )
 
 
