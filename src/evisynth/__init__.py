@@ -3,7 +3,7 @@
 from evisynth.analysis import fill_change_from_baseline, fill_mean_sd, pool, pool_many
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
-from evisynth.io.revman import read_rm5
+from evisynth.io.rm5 import read_rm5
 
 __version__ = "0.1.0"
 

@@ -15,12 +15,12 @@ from rich.table import Table
 from scipy.stats import norm
 
 from evisynth import services
+from evisynth.cli import rm5
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
 from evisynth.review.errors import DomainError
 from evisynth.services import review as review_services
-from evisynth.services import revman as revman_services
 from evisynth.storage.errors import BundleError, StorageError
 
 app = typer.Typer(
@@ -131,45 +131,7 @@ def pool(
     _emit(result.to_dict(), json_output, render)
 
 
-@app.command("import-rm5")
-def import_rm5(
-    file: Annotated[Path, typer.Argument(help="A RevMan 5 .rm5 file.")],
-    show: Annotated[
-        str, typer.Option(help="all, or mismatches: the outcomes whose numbers differ.")
-    ] = "all",
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Re-analyse every outcome of a RevMan 5 file beside RevMan's stored results."""
-    if show not in ("all", "mismatches"):
-        raise InputError(f"--show {show!r} must be all or mismatches")
-    review, checks = revman_services.reanalyse_rm5(file)
-    listed = [oc for oc in checks if show == "all" or not oc.agrees]
-    compared = sum(len(oc.checks) for oc in checks)
-    agreed = sum(c.agrees for oc in checks for c in oc.checks)
-    payload = {"file": str(file), "title": review.title, "outcomes": len(checks),
-               "statistics_compared": compared, "statistics_agreeing": agreed,
-               "unsupported": list(review.unsupported),
-               "checks": [oc.to_dict() for oc in listed]}
-
-    def render() -> None:
-        console.print(f"{review.title}\nRevMan {review.revman_version}: {len(checks)} outcomes, "
-                      f"{agreed} of {compared} statistics agree", markup=False)
-        for oc in listed:
-            o = oc.outcome
-            title = f"{o.id} {o.name} ({o.measure}, {o.method}, {'random' if o.random else 'fixed'})"
-            if oc.skipped:
-                console.print(f"{title}: skipped ({oc.skipped})", markup=False)
-                continue
-            table = Table(title=title, title_justify="left")
-            for column in ("scope", "statistic", "RevMan", "evisynth", ""):
-                table.add_column(column, justify="left" if column in ("scope", "statistic") else "right")
-            for c in oc.checks:
-                table.add_row(c.scope, c.statistic, f"{c.revman:.6g}",
-                              "NA" if c.evisynth is None else f"{c.evisynth:.6g}",
-                              "✓" if c.agrees else "✗")
-            console.print(table)
-
-    _emit(payload, json_output, render)
+app.command("import-rm5")(rm5.import_rm5)
 
 
 ActorOption = Annotated[

@@ -31,7 +31,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from xml.parsers import expat
 
 import pandas as pd
@@ -251,7 +251,8 @@ class Rm5UnsupportedOutcome:
             "OTHER": "'other data' outcomes (tables of text, no analysis)",
         }
         what = known.get(self.kind, f"{self.kind}_OUTCOME outcomes")
-        return f"{what} are not supported; only dichotomous, continuous and generic inverse-variance outcomes are read"
+        return (f"{what} are not supported; only dichotomous, continuous and generic "
+                "inverse-variance outcomes are read")
 
 
 @dataclass(frozen=True)
@@ -632,7 +633,7 @@ def read_rm5(path: str | Path) -> Rm5Review:
                 continue
             kind = match.group(1)
             if kind in SUPPORTED_KINDS:
-                outcomes.append(reader.outcome(kind, child, comparison, number))  # type: ignore[arg-type]
+                outcomes.append(reader.outcome(cast(OutcomeKind, kind), child, comparison, number))
             else:
                 unsupported.append(Rm5UnsupportedOutcome(
                     id=child.get("ID", ""), number=reader.integer(child, "NO"),
