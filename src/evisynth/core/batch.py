@@ -180,7 +180,7 @@ def fit_batch(
         statistic = estimate / se  # NaN when HKSJ's SE is 0 (identical estimates), as metafor
     p = two_sided_p(statistic, test_df)
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         i2_q = np.where(q > 0, np.maximum(0.0, 100 * (q - q_df) / q), 0.0)
         h2_q = np.where(q_df > 0, q / q_df, 1.0)
         if model == "random" and not i2_from_q:

@@ -160,7 +160,7 @@ def fit_segments(
                    tau2_method=options.tau2_method)
         return SegmentFit(fit, np.full(n_seg, random), ("",) * n_seg)
     fixed = _fit(yi, vi, seg, n_seg, options, tables, random=False, tau2_method="DL")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         i2_q = np.where(fixed.q > 0, np.maximum(0.0, 100 * (fixed.q - fixed.q_df) / fixed.q), 0.0)
     choose_fixed = (~(fixed.q_p < AUTO_Q_P_THRESHOLD)) & (i2_q <= AUTO_I2_THRESHOLD)
     reasons = tuple(

@@ -20,7 +20,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-class _Serializable:
+class Serializable:
+    """``to_dict()`` for frozen dataclasses: JSON-ready, nested results included."""
+
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _clean(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
@@ -39,7 +41,7 @@ def _num(x: float | None, digits: int = 4) -> str:
 
 
 @dataclass(frozen=True)
-class StudyRow(_Serializable):
+class StudyRow(Serializable):
     """One study as analysed: estimate and variance on the analysis scale, weight in percent."""
 
     study: str
@@ -50,7 +52,7 @@ class StudyRow(_Serializable):
 
 
 @dataclass(frozen=True)
-class Estimate(_Serializable):
+class Estimate(Serializable):
     """The scalar results of one pooled analysis (a whole analysis or a subgroup)."""
 
     k: int
@@ -71,7 +73,7 @@ class Estimate(_Serializable):
 
 
 @dataclass(frozen=True)
-class SubgroupTest(_Serializable):
+class SubgroupTest(Serializable):
     """Test for subgroup differences: Q between subgroup estimates weighted by 1/SE²."""
 
     q: float
@@ -81,7 +83,7 @@ class SubgroupTest(_Serializable):
 
 
 @dataclass(frozen=True)
-class Coefficient(_Serializable):
+class Coefficient(Serializable):
     estimate: float
     se: float
     p: float
@@ -90,7 +92,7 @@ class Coefficient(_Serializable):
 
 
 @dataclass(frozen=True)
-class MetaRegression(_Serializable):
+class MetaRegression(Serializable):
     coefficients: dict[str, Coefficient]
     qm: float
     qm_p: float
@@ -102,7 +104,7 @@ class MetaRegression(_Serializable):
 
 
 @dataclass(frozen=True)
-class SmallStudyTests(_Serializable):
+class SmallStudyTests(Serializable):
     """Egger {t, p}, Begg {tau, p}, trim-and-fill {k0, side, estimate, se}."""
 
     egger: dict[str, float]
@@ -111,7 +113,7 @@ class SmallStudyTests(_Serializable):
 
 
 @dataclass(frozen=True)
-class SensitivityRow(_Serializable):
+class SensitivityRow(Serializable):
     """One row of a leave-one-out (``omitted``) or cumulative (``added``) analysis."""
 
     label: str
@@ -124,7 +126,7 @@ class SensitivityRow(_Serializable):
 
 
 @dataclass(frozen=True)
-class AutoRule(_Serializable):
+class AutoRule(Serializable):
     chose: str
     reason: str
 

@@ -9,8 +9,10 @@ plain-text bundle (``evisynth.storage.bundle``) writes them as YAML and CSV.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
+
+from evisynth.core.results import Serializable
 
 Language = Literal["en", "zh"]
 StudyDesign = Literal["rct", "single_arm", "non_randomised", "observational"]
@@ -25,20 +27,8 @@ STATISTICS: tuple[str, ...] = (
 )
 
 
-class _Plain:
-    """``to_dict()`` for nested frozen dataclasses (tuples become lists)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        def plain(value: Any) -> Any:
-            if hasattr(value, "to_dict"):
-                return value.to_dict()
-            if isinstance(value, (tuple, list)):
-                return [plain(v) for v in value]
-            if isinstance(value, dict):
-                return {k: plain(v) for k, v in value.items()}
-            return value
-
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+#: Domain classes share the core's JSON-ready ``to_dict()``.
+_Plain = Serializable
 
 
 @dataclass(frozen=True)
