@@ -103,3 +103,30 @@ def test_dual_extraction_lists_discrepancies_and_the_arbiter_resolves(tmp_path: 
     assert result["agreed"] == 1
     assert result["agreement"] == pytest.approx(1 / result["keys_compared"])
     assert result["open"] == result["keys_compared"] - 2  # the rest only seed000 extracted
+
+
+def test_rob2_assessment_in_the_bundle_reaches_the_report(tmp_path: Path) -> None:
+    import yaml
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(review_services.EXAMPLE_BUNDLE, bundle)
+    appraisal = yaml.safe_load((bundle / "appraisal.yaml").read_text(encoding="utf-8"))
+    low = {"answers": {}, "support": "see Table 1"}
+    appraisal["witham2020"]["rob2"] = {
+        "outcome": "cfpwv",
+        "domains": {
+            "D1": {"answers": {"1.1": "Y", "1.2": "Y", "1.3": "N"}, "support": "计算机随机系统"},
+            "D2": {"answers": {"2.1": "N", "2.2": "N", "2.6": "Y"}, "support": "双盲"},
+            "D3": {"answers": {"3.1": "Y"}, "support": "完整"},
+            "D4": {"answers": {"4.1": "N", "4.2": "N", "4.3": "N"}, "support": "双盲"},
+            "D5": {**low, "answers": {"5.1": "NI", "5.2": "N", "5.3": "N"}},
+        },
+    }
+    (bundle / "appraisal.yaml").write_text(yaml.safe_dump(appraisal, allow_unicode=True),
+                                           encoding="utf-8")
+    out = review_services.demo(tmp_path / "out", bundle=bundle)
+    rows = out.content["rob2"]["rows"]
+    assert [r["study"] for r in rows] == ["Witham 2020 (cfpwv)"]
+    # D1, D2, D3, D4 low by their algorithms; D5 with 5.1 NI: some concerns; overall the worst
+    assert [c["text"] for c in rows[0]["cells"]] == ["low"] * 4 + ["some concerns"] * 2
+    assert "RoB 2" in out.html.read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ from evisynth.review.certainty import (
 )
 from evisynth.review.model import Review
 from evisynth.review.narrative import SYMBOLS, effect_direction, vote_count
+from evisynth.review.rob2 import DOMAIN_NAMES, assessment_from_dict
 
 Appraisals = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
@@ -75,6 +76,28 @@ def quality_table(review: Review, appraisals: Appraisals) -> dict[str, Any] | No
         cells.append({"text": jadad, "css": "", "support": "Jadad 1996, from the item answers"})
         rows.append({"study": study.label, "cells": cells})
     return {"columns": columns, "rows": rows}
+
+
+def rob2_table(review: Review, appraisals: Appraisals) -> dict[str, Any] | None:
+    """RoB 2 per study (five domains with the algorithm's suggestion, and the overall)."""
+    assessed = [(s, appraisals[s.id]["rob2"]) for s in review.studies
+                if "rob2" in appraisals.get(s.id, {})]
+    if not assessed:
+        return None
+    rows = []
+    for study, data in assessed:
+        a = assessment_from_dict(study.id, data)
+        cells = [{"text": d.judgement, "css": _ROB2_CSS[d.judgement],
+                  "support": f"{d.support} (algorithm: {d.suggested}"
+                             + (f"; overridden: {d.override_reason})" if d.override_reason else ")")}
+                 for d in a.domains]
+        cells.append({"text": a.overall, "css": _ROB2_CSS[a.overall], "support": "worst domain"})
+        rows.append({"study": f"{study.label} ({a.outcome})" if a.outcome else study.label,
+                     "cells": cells})
+    return {"columns": [*DOMAIN_NAMES.values(), "Overall"], "rows": rows}
+
+
+_ROB2_CSS = {"low": "low", "some concerns": "unclear", "high": "high"}
 
 
 def narrative_table(review: Review) -> dict[str, Any] | None:

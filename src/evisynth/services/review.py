@@ -191,6 +191,7 @@ def review_report(project: Project) -> tuple[str, dict[str, Any]]:
     syntheses = [synthesise(review, spec) for spec in review.analyses]
     findings = checks.run_checks(review)
     quality = appraisal_tables.quality_table(review, appraisals)
+    rob2 = appraisal_tables.rob2_table(review, appraisals)
     narrative = appraisal_tables.narrative_table(review)
     grade = appraisal_tables.grade_table(review, syntheses, appraisals)
     context = {
@@ -203,6 +204,7 @@ def review_report(project: Project) -> tuple[str, dict[str, Any]]:
         "prisma": _prisma_rows(review),
         "studies": _studies_context(review),
         "quality": quality,
+        "rob2": rob2,
         "narrative": narrative,
         "analyses": [_analysis_context(s) for s in syntheses],
         "grade": grade,
@@ -219,6 +221,7 @@ def review_report(project: Project) -> tuple[str, dict[str, Any]]:
         "evisynth_version": __version__,
         "prisma_reported": review.prisma.to_dict(),
         "quality": quality,
+        "rob2": rob2,
         "narrative": narrative,
         "analyses": [s.to_dict() for s in syntheses],
         "grade": grade,
