@@ -51,7 +51,8 @@ class Tau2Fit:
 
 def segment_sum(seg: IntArray, n_seg: int, x: FloatArray) -> FloatArray:
     """Sum of ``x`` within each segment (``np.bincount`` with weights)."""
-    return np.bincount(seg, weights=x, minlength=n_seg).astype(np.float64, copy=False)
+    # with weights, bincount returns float64 (numpy's stubs say int)
+    return np.bincount(seg, weights=x, minlength=n_seg)  # type: ignore[return-value]
 
 
 def segment_count(seg: IntArray, n_seg: int) -> FloatArray:
@@ -320,7 +321,11 @@ def solve_generalized_q(
     lo = np.zeros(work.n)
     with np.errstate(divide="ignore", invalid="ignore"):
         hi = spread[work.active] / target[work.active] * (1 + 1e-9) + 1e-300
-    t = np.zeros(work.n)
+        # Start where Q would reach the target if all variances were equal (then exact):
+        # Q(τ²) = Q(0)·v/(v + τ²), with v the typical within-study variance.
+        vt = typical_variance(v, seg, n_seg)[work.active]
+        t = vt * (q0[work.active] / target[work.active] - 1)
+    t = np.where(np.isfinite(t) & (t > 0) & (t < hi), t, 0.5 * hi)
     for iteration in range(1, max_iterations + 1):
         if work.n == 0:
             break
