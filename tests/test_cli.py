@@ -71,3 +71,40 @@ def test_import_rm5_refuses_a_file_that_is_not_revman(tmp_path: Path) -> None:
     bad.write_text("not xml at all")
     proc = run("import-rm5", str(bad))
     assert proc.returncode == 2 and "line 1" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_review_project_commands_end_to_end(tmp_path: Path) -> None:
+    import shutil
+
+    from evisynth.services.review import EXAMPLE_BUNDLE
+
+    project = tmp_path / "review.sqlite"
+    proc = run("import", str(EXAMPLE_BUNDLE), "--project", str(project), "--create", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["changes"] > 0
+
+    checks = json.loads(run("check", str(project), "--json").stdout)
+    assert any("182" in c["message"] for c in checks)
+
+    out = tmp_path / "bundle"
+    assert run("export", str(project), "--out", str(out)).returncode == 0
+    assert (out / "values.csv").exists() and (out / "review.yaml").exists()
+
+    # a broken bundle: one line, exit 2, and the project keeps what it had
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    values = broken / "values.csv"
+    lines = values.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    first[5] = "1,077.1"
+    lines[1] = ",".join(first)
+    values.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = run("export", str(project), "--out", str(tmp_path / "before")).returncode
+    failed = run("import", str(broken), "--project", str(project))
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert "values.csv" in failed.stderr
+    assert before == 0 and run("export", str(project), "--out", str(tmp_path / "after")).returncode == 0
+    assert (tmp_path / "before" / "values.csv").read_bytes() == (tmp_path / "after" / "values.csv").read_bytes()
+
+    report = json.loads(run("report", str(project), "--out", str(tmp_path / "r"), "--json").stdout)
+    assert (tmp_path / "r" / "report.html").exists() and report["analyses"]

@@ -25,7 +25,7 @@ from evisynth.storage.errors import BundleError, StorageError
 
 app = typer.Typer(
     name="evisynth",
-    help="Evidence synthesis: meta-analysis that matches RevMan and metafor.",
+    help="Evidence synthesis: meta-analysis that matches RevMan and metafor, and review projects.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
