@@ -104,7 +104,8 @@ def test_review_project_commands_end_to_end(tmp_path: Path) -> None:
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert "values.csv" in failed.stderr
     assert before == 0 and run("export", str(project), "--out", str(tmp_path / "after")).returncode == 0
-    assert (tmp_path / "before" / "values.csv").read_bytes() == (tmp_path / "after" / "values.csv").read_bytes()
+    before_csv = (tmp_path / "before" / "values.csv").read_bytes()
+    assert before_csv == (tmp_path / "after" / "values.csv").read_bytes()
 
     report = json.loads(run("report", str(project), "--out", str(tmp_path / "r"), "--json").stdout)
     assert (tmp_path / "r" / "report.html").exists() and report["analyses"]
