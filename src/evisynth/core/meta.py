@@ -275,12 +275,10 @@ def analyse(
     overall = fit_segments(y, v, zeros, 1, options, t)
     check_convergence(overall.fit, ["the analysis"], options.tau2_method)
     random = bool(overall.random[0])
-    chosen = options
+    chosen, auto_rule = options, None
     if options.model == "auto":
         chosen = replace(options, model="random" if random else "fixed", tau2_method="DL")
-    auto_rule = None
-    if options.model == "auto":
-        auto_rule = AutoRule(chose="random" if random else "fixed", reason=overall.reasons[0])
+        auto_rule = AutoRule(chose=chosen.model, reason=overall.reasons[0])
 
     row_weight = np.full(len(studies), np.nan)  # studies not analysed have no weight
     row_weight[idx] = overall.fit.weight
@@ -291,8 +289,9 @@ def analyse(
     )
     subgroups = subgroup_test = None
     if groups is not None:
-        names = sorted({groups[i] for i in idx}, key=lambda g: [groups[i] for i in idx].index(g))
-        gseg = np.array([names.index(groups[i]) for i in idx], dtype=np.intp)
+        position = {g: n for n, g in enumerate(dict.fromkeys(groups[i] for i in idx))}
+        names = list(position)
+        gseg = np.array([position[groups[i]] for i in idx], dtype=np.intp)
         sub = fit_segments(y, v, gseg, len(names), chosen, t)
         check_convergence(sub.fit, names, chosen.tau2_method)
         subgroups = {n: _estimate(sub.fit, i, random=random) for i, n in enumerate(names)}
