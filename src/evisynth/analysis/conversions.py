@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from evisynth.analysis._frames import row_label
 from evisynth.core import conversions as core
 from evisynth.core.errors import InputError
 
@@ -65,11 +66,7 @@ class _Table:
             )
         self.frame = frame.copy()
         self.size = len(frame)
-        studies = frame["study"].tolist() if "study" in frame.columns else [None] * self.size
-        self.labels = [
-            f'row {i + 1}, study "{study}"' if study is not None else f"row {i + 1}"
-            for i, study in enumerate(studies)
-        ]
+        self.labels = [row_label(frame, i) for i in range(self.size)]
         self.notes: list[list[str]] = [[] for _ in range(self.size)]
 
     def has(self, *names: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evisynth.analysis._frames import row_label
 from evisynth.core import effects
 from evisynth.core.errors import InputError
 from evisynth.core.meta import PoolOptions, Tables, analyse, check_convergence, fit_segments
@@ -155,12 +156,6 @@ def _frame(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     )
 
 
-def _where(frame: pd.DataFrame, position: int) -> str:
-    study = frame["study"].iloc[position] if "study" in frame.columns else None
-    where = f"row {position + 1}"
-    return f'{where}, study "{study}"' if study is not None else where
-
-
 def _column(frame: pd.DataFrame, name: str, *, fix: str) -> np.ndarray:
     if name not in frame.columns:
         raise InputError(f"column '{name}' is missing; {fix}")
@@ -173,7 +168,7 @@ def _column(frame: pd.DataFrame, name: str, *, fix: str) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"'{name}' must be a number (got {frame[name].iloc[i]!r} in {_where(frame, i)}); "
+            f"'{name}' must be a number (got {frame[name].iloc[i]!r} in {row_label(frame, i)}); "
             "fill in the value or remove the row"
         )
     return values
@@ -183,7 +178,7 @@ def _require(frame: pd.DataFrame, name: str, values: np.ndarray, ok: np.ndarray,
              fix: str) -> None:
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        raise InputError(f"'{name}' must be {rule} (got {values[i]:g} in {_where(frame, i)}); {fix}")
+        raise InputError(f"'{name}' must be {rule} (got {values[i]:g} in {row_label(frame, i)}); {fix}")
 
 
 def _study_effects(frame: pd.DataFrame, r: _Resolved) -> tuple[effects.EffectSizes, Tables | None]:
@@ -288,7 +283,7 @@ def _design(frame: pd.DataFrame, moderator: str | Sequence[str]) -> tuple[np.nda
             continue
         if series.isna().any():
             i = int(np.flatnonzero(series.isna().to_numpy())[0])
-            raise InputError(f"moderator '{name}' is empty in {_where(frame, i)}; fill it in")
+            raise InputError(f"moderator '{name}' is empty in {row_label(frame, i)}; fill it in")
         levels = sorted(series.astype(str).unique())
         for level in levels[1:]:
             columns.append((series.astype(str) == level).to_numpy(dtype=float))
