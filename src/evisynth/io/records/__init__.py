@@ -1,0 +1,130 @@
+"""Bibliographic record importers, one module per export format.
+
+:func:`read_records` is the entry point: it reads the file's bytes (the upload itself is
+never changed), decodes them explicitly (:mod:`.encoding`), picks the reader from the
+``format`` argument, the file extension or the content, and returns every record or raises
+:class:`~evisynth.io.errors.ImportFormatError` — never a partial import.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from evisynth.io.errors import ImportFormatError
+from evisynth.io.records import bibtex, cnki, endnote_xml, medline, pubmed_xml, ris, tables, wos
+from evisynth.io.records.encoding import decode
+from evisynth.review.records import Record
+
+__all__ = ["FORMATS", "detect_format", "read_records"]
+
+Reader = Callable[..., tuple[Record, ...]]
+
+#: Format name → reader; ``csv``/``tsv`` are :mod:`.tables` with their delimiter.
+FORMATS: dict[str, Reader] = {
+    "ris": ris.read,
+    "medline": medline.read,
+    "pubmed_xml": pubmed_xml.read,
+    "bibtex": bibtex.read,
+    "endnote_xml": endnote_xml.read,
+    "wos": wos.read,
+    "cnki": cnki.read,
+    "csv": tables.read,
+    "tsv": tables.read,
+}
+
+_EXTENSIONS = {
+    ".ris": "ris", ".nbib": "medline", ".medline": "medline", ".bib": "bibtex", ".bibtex": "bibtex",
+    ".net": "cnki", ".csv": "csv", ".tsv": "tsv", ".enw": "ris",
+}
+#: Content sniffers, most specific first (a WoS file is not RIS; a CNKI file is not BibTeX).
+_SNIFFERS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("pubmed_xml", pubmed_xml.looks_like),
+    ("endnote_xml", endnote_xml.looks_like),
+    ("wos", wos.looks_like),
+    ("cnki", cnki.looks_like),
+    ("ris", ris.looks_like),
+    ("medline", medline.looks_like),
+    ("bibtex", bibtex.looks_like),
+)
+#: Decompressed ``.gz`` uploads larger than this are refused (a guard against gzip bombs).
+MAX_BYTES = 512 * 1024 * 1024
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+def detect_format(text: str, *, suffix: str = "") -> str:
+    """The format name for ``text``: content first (exports often carry a ``.txt`` name),
+    then the extension; raises ImportFormatError when neither tells."""
+    for name, looks_like in _SNIFFERS:
+        if looks_like(text):
+            return name
+    by_extension = _EXTENSIONS.get(suffix.lower())
+    if by_extension:
+        return by_extension
+    raise ImportFormatError(
+        f"cannot tell the format of this {suffix or 'file'}; pass --format with one of {', '.join(FORMATS)}"
+    )
+
+
+def _gunzip(raw: bytes, path: str) -> bytes:
+    try:
+        out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, MAX_BYTES + 1)
+    except zlib.error as exc:
+        raise ImportFormatError(
+            f"{path}: not a valid gzip file ({exc}); unpack it and import the file inside"
+        ) from exc
+    if len(out) > MAX_BYTES:
+        raise ImportFormatError(f"{path}: unpacks to more than {MAX_BYTES} bytes; split the file")
+    return out
+
+
+def read_records(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    source: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[Record, ...]:
+    """Every record in the export at ``path``.
+
+    ``format`` is one of :data:`FORMATS` (default: sniffed from the content, then the
+    extension); ``encoding`` forces a codec (default: BOM, UTF-8, then GB18030 for Chinese
+    text); ``source`` names the database the file came from (default: what the file says,
+    e.g. ``DB  - Embase``); ``columns`` maps canonical field names to CSV headers (tables only).
+    """
+    file = Path(path)
+    name = str(file)
+    if not file.is_file():
+        raise ImportFormatError(f"{name}: no such file; check the path")
+    if format is not None and format not in FORMATS:
+        raise ImportFormatError(f"{name}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    raw = file.read_bytes()
+    suffixes = [s.lower() for s in file.suffixes]
+    if raw[:2] == b"\x1f\x8b":
+        raw = _gunzip(raw, name)
+        suffixes = suffixes[:-1] if suffixes and suffixes[-1] == ".gz" else suffixes
+    suffix = suffixes[-1] if suffixes else ""
+    if encoding is None:
+        declared = _XML_ENCODING.match(raw[:200])
+        if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+            encoding = declared.group(1).decode("ascii")
+    text, _ = decode(raw, path=name, encoding=encoding)
+    if format is None:
+        try:
+            format = detect_format(text, suffix=suffix)
+        except ImportFormatError as exc:
+            raise ImportFormatError(f"{name}: {exc}") from exc
+    if columns is not None and format not in ("csv", "tsv"):
+        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV only, not {format}")
+    if format in ("csv", "tsv"):
+        return tables.read(text, path=name, database=source or "", sep="," if format == "csv" else "\t",
+                           columns=columns)
+    try:
+        return FORMATS[format](text, path=name, database=source or "")
+    except RecursionError as exc:  # deeply nested XML
+        raise ImportFormatError(
+            f"{name}: nested too deeply to read; check that it is a {format} export"
+        ) from exc

@@ -1,0 +1,92 @@
+"""PubMed MEDLINE text (``.nbib``, "MEDLINE" format, PMC MEDLARS).
+
+Read: blank lines separate entries; ``TAG - value`` lines (tags of up to four characters,
+padded) start a field, lines indented by spaces continue it. Clean: ``FAU`` (full names,
+"Last, First") is preferred to ``AU`` ("Last FM"); ``LID``/``AID`` give the DOI when marked
+``[doi]``. Convert: :func:`evisynth.review.normalize.make_record`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, split_lines
+from evisynth.review.normalize import make_record
+from evisynth.review.records import RawField, Record
+
+FORMAT = "medline"
+_TAG = re.compile(r"^([A-Z][A-Z0-9]{0,3}) {0,3}- ?(.*)$")
+_FIX = "each line must be 'TAG - value' or an indented continuation; re-export from PubMed as MEDLINE"
+
+
+def looks_like(text: str) -> bool:
+    return re.search(r"^(PMID|PMC )- ", text[:20000], re.MULTILINE) is not None
+
+
+def parse(text: str, *, path: str) -> list[RawEntry]:
+    lines = split_lines(text.removeprefix("\ufeff"))
+    entries: list[RawEntry] = []
+    current: RawEntry | None = None
+    start = 0
+
+    def close(end: int) -> None:
+        nonlocal current
+        if current is not None:
+            current.text = "\n".join(lines[start - 1 : end])
+            entries.append(current.finish(" "))
+            if len(entries) > MAX_ENTRIES:
+                raise fail(path, end, f"more than {MAX_ENTRIES} entries", "split the file")
+            current = None
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            close(number - 1)
+            continue
+        match = _TAG.match(line)
+        if match and not line.startswith(" "):
+            if current is None:
+                current = RawEntry(line=number)
+                start = number
+            current.fields.append(RawField(match.group(1), match.group(2).strip(), number))
+        elif line.startswith(" ") and current is not None and current.fields:
+            current.continue_last(line.strip())
+        else:
+            raise fail(path, number, f"not a MEDLINE line: {line[:40]!r}", _FIX)
+    close(len(lines))
+    if not entries:
+        raise fail(path, None, "no MEDLINE entries found", _FIX)
+    for entry in entries:
+        if not entry.values("PMID", "PMC", "TI"):
+            raise fail(path, entry.line, "entry has neither PMID nor TI (the file may be truncated)", _FIX)
+    return entries
+
+
+def clean(entry: RawEntry) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {
+        "title": entry.values("TI", "BTI"),
+        "authors": entry.values("FAU") or entry.values("AU"),
+        "year": entry.values("DP", "DEP", "EDAT"),
+        "journal": entry.values("JT", "TA"),
+        "volume": entry.values("VI"),
+        "issue": entry.values("IP"),
+        "pages": entry.values("PG"),
+        "doi": [v for v in entry.values("LID", "AID") if v.endswith("[doi]")],
+        "pmid": entry.values("PMID"),
+        "abstract": entry.values("AB"),
+        "keywords": entry.values("OT") or entry.values("MH"),
+        "language": entry.values("LA"),
+        "record_type": sorted(entry.values("PT"), key=lambda t: t != "Journal Article"),
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+    return tuple(
+        make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
+                    database=database or "PubMed", line=e.line)
+        for i, e in enumerate(entries, start=1)
+    )
+
+
+def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
+    return convert(parse(text, path=path), path=path, database=database)

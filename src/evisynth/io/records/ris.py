@@ -1,0 +1,119 @@
+"""RIS (``TY  - `` … ``ER  - ``) from Lens, Zotero, EndNote, Embase, Ovid, ProQuest, Scopus,
+Web of Science, Rayyan and Mendeley.
+
+Read: lines between ``TY`` and ``ER`` become tag/value pairs; untagged lines continue the
+previous value (Scopus reference lists, Rayyan keywords); lines outside entries (Ovid's
+numbering and links, provider headers) are skipped. Clean: tags map to canonical keys.
+Convert: :func:`evisynth.review.normalize.make_record`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, split_lines
+from evisynth.review.normalize import make_record, normalize_pmid
+from evisynth.review.records import RawField, Record
+
+FORMAT = "ris"
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|)$")
+_FIX = "each entry must start with 'TY  - ' and end with 'ER  - '; re-export the file as RIS"
+
+#: Canonical key → RIS tags, most specific first.
+TAGS: dict[str, tuple[str, ...]] = {
+    "title": ("TI", "T1", "CT"),
+    "authors": ("AU", "A1"),
+    "year": ("PY", "Y1", "DA", "Y2"),
+    "journal": ("JF", "T2", "JO", "JA", "J2", "BT", "T3"),
+    "volume": ("VL",),
+    "issue": ("IS", "CP"),
+    "start_page": ("SP",),
+    "end_page": ("EP",),
+    "doi": ("DO", "DI", "M3", "UR", "L3"),
+    "pmid": ("AN", "C2", "PM"),
+    "abstract": ("AB", "N2"),
+    "keywords": ("KW",),
+    "language": ("LA",),
+    "record_type": ("TY",),
+}
+
+
+def looks_like(text: str) -> bool:
+    return re.search(r"^\ufeff?TY  ?- ", text[:20000], re.MULTILINE) is not None
+
+
+def parse(text: str, *, path: str) -> list[RawEntry]:
+    """Raw entries of a RIS text; raises ImportFormatError for an entry without ``ER``."""
+    lines = split_lines(text.removeprefix("\ufeff"))
+    entries: list[RawEntry] = []
+    current: RawEntry | None = None
+    start = 0
+    for number, line in enumerate(lines, start=1):
+        match = _TAG.match(line)
+        if current is None:
+            if match and match.group(1) == "TY":
+                current = RawEntry(line=number)
+                start = number
+                current.fields.append(RawField("TY", (match.group(2) or "").strip(), number))
+            continue
+        if match:
+            tag, value = match.group(1), (match.group(2) or "").strip()
+            if tag == "TY":
+                raise fail(path, start, "entry has no 'ER  - ' end tag before the next 'TY'", _FIX)
+            if tag == "ER":
+                current.text = "\n".join(lines[start - 1 : number])
+                entries.append(current.finish("\n"))
+                if len(entries) > MAX_ENTRIES:
+                    raise fail(path, number, f"more than {MAX_ENTRIES} entries", "split the file")
+                current = None
+                continue
+            current.fields.append(RawField(tag, value.replace("\r", "\n"), number))
+        elif line.strip():
+            if not current.fields:
+                raise fail(path, number, "text before the first tag of an entry", _FIX)
+            current.continue_last(line.strip().replace("\r", "\n"))
+    if current is not None:
+        raise fail(path, start, "entry has no 'ER  - ' end tag (the file may be truncated)", _FIX)
+    if not entries:
+        raise fail(path, None, "no RIS entries found", _FIX)
+    return entries
+
+
+def clean(entry: RawEntry) -> dict[str, list[str]]:
+    """Canonical key → raw values of one entry."""
+    out: dict[str, list[str]] = {}
+    for key, tags in TAGS.items():
+        values = [v for tag in tags for v in entry.values(tag)]
+        if key == "pmid":
+            values = [v for v in values if normalize_pmid(v)]
+        if key == "doi":
+            values = [v for v in values if "10." in v]
+        if values:
+            out[key] = values
+    return out
+
+
+def database_of(entry: RawEntry) -> str:
+    """The database the entry says it came from (``DB``/``DP`` tags, or tell-tale ids)."""
+    for value in entry.values("DB", "DP"):
+        if value.strip():
+            return value.strip()
+    an = " ".join(entry.values("AN", "UR", "L2"))
+    for needle, name in (("rayyan-", "Rayyan"), ("WOS:", "Web of Science"), ("scopus.com", "Scopus"),
+                         ("lens.org", "Lens"), ("ovid", "Ovid"), ("proquest", "ProQuest")):
+        if needle.lower() in an.lower():
+            return name
+    return ""
+
+
+def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+    return tuple(
+        make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
+                    database=database or database_of(e), line=e.line)
+        for i, e in enumerate(entries, start=1)
+    )
+
+
+def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
+    """Records of a RIS text (read, clean, convert)."""
+    return convert(parse(text, path=path), path=path, database=database)
