@@ -1,0 +1,32 @@
+"""A figure as bytes, for the caller to write, embed or send (plotting itself does no I/O)."""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.figure import Figure
+
+from evisynth.plotting.fonts import figure_notes
+
+FORMATS = ("svg", "png", "pdf")
+
+
+def figure_to_bytes(fig: Figure, format: str = "svg", dpi: int = 300) -> bytes:
+    """Render ``fig`` as SVG, PNG or PDF; ``dpi`` applies to PNG (300: print quality).
+
+    Notes attached while drawing (a missing CJK font, clipped intervals) go into the file's
+    metadata as its description (SVG ``dc:description``, PNG ``Description``, PDF ``Subject``).
+    SVG text is kept as paths, so the file looks the same without the fonts installed.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)} (got {format!r})")
+    if dpi <= 0:
+        raise ValueError(f"dpi must be > 0 (got {dpi})")
+    notes = "; ".join(figure_notes(fig))
+    metadata: dict[str, str] = {"svg": {"Creator": "evisynth"}, "png": {"Software": "evisynth"},
+                                "pdf": {"Creator": "evisynth"}}[format]
+    if notes:
+        metadata[{"svg": "Description", "png": "Description", "pdf": "Subject"}[format]] = notes
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=format, dpi=dpi, metadata=metadata, bbox_inches=None)
+    return buffer.getvalue()
