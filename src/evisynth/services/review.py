@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from matplotlib.figure import Figure
+
 from evisynth import __version__
 from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.results import PoolResult, format_p
+from evisynth.plotting import figure_to_bytes, forest_plot, prisma_flow, rob1_traffic_light
 from evisynth.report.html import render_review_html
 from evisynth.review import checks
+from evisynth.review.appraisal import RobAssessment
 from evisynth.review.extraction import compare_extractions, consensus
 from evisynth.review.model import Protocol, Review
 from evisynth.services import appraisal_tables
@@ -127,8 +134,21 @@ def _result_context(result: PoolResult) -> dict[str, Any]:
     }
 
 
-def _analysis_context(s: SynthesisResult) -> dict[str, Any]:
+def _data_uri(fig: Figure) -> str:
+    """An SVG figure as a data URI: embedded in the report, never parsed as its markup."""
+    svg = figure_to_bytes(fig, format="svg")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _analysis_context(s: SynthesisResult, language: str) -> dict[str, Any]:
+    forest = None
+    if s.result is not None and s.result.k > 1:
+        arm_data = pd.DataFrame(list(s.table)).drop(columns=["study_id", "note"], errors="ignore")
+        forest = _data_uri(forest_plot(s.result, arm_data=arm_data, language=language,
+                                       labels=("维生素 K2", "对照") if language == "zh"
+                                       else ("Vitamin K2", "Control")))
     return {
+        "forest": forest,
         "title": s.spec.title,
         "inclusion": [i.to_dict() for i in s.inclusion],
         "result": _result_context(s.result) if s.result is not None else None,
@@ -184,6 +204,16 @@ def _studies_context(review: Review) -> list[dict[str, Any]]:
     return out
 
 
+def _figures(review: Review, appraisals: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    language = review.protocol.language
+    figures = {"prisma": _data_uri(prisma_flow(review.prisma, language=language))}
+    assessed = [RobAssessment.from_dict(s.label, appraisals[s.id]["rob1"])
+                for s in review.studies if "rob1" in appraisals.get(s.id, {})]
+    if assessed:
+        figures["rob"] = _data_uri(rob1_traffic_light(assessed, language=language))
+    return figures
+
+
 def review_report(project: Project) -> tuple[str, dict[str, Any]]:
     """The review's HTML report and the same numbers as a JSON-ready dict."""
     review = project.load_review()
@@ -206,7 +236,8 @@ def review_report(project: Project) -> tuple[str, dict[str, Any]]:
         "quality": quality,
         "rob2": rob2,
         "narrative": narrative,
-        "analyses": [_analysis_context(s) for s in syntheses],
+        "analyses": [_analysis_context(s, review.protocol.language) for s in syntheses],
+        "figures": _figures(review, appraisals),
         "grade": grade,
         "findings": [
             {"severity": f.severity,
