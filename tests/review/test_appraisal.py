@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from evisynth.review.appraisal import JadadAnswers, RobAssessment, jadad_score
@@ -114,7 +116,7 @@ def test_vote_count_sign_test_by_hand() -> None:
     review = _review([("k", "baseline", "mean", 5), ("k", "end", "mean", 4)], arms)
     d = effect_direction(review, review.studies[0], review.outcomes[0])
     assert d.direction == "benefit" and "single arm" in d.basis
-    # 5 of 5 studies favour: two-sided sign test p = 2·0.5⁵ = 0.0625
-    v = vote_count([d] * 5, "o")
+    # 5 of 5 studies favour: two-sided sign test p = 2·0.5⁵ = 0.0625 (each study counts once)
+    v = vote_count([replace(d, study=f"S {i}") for i in range(5)], "o")
     assert (v.benefit, v.harm) == (5, 0)
     assert v.p == pytest.approx(0.0625)

@@ -10,7 +10,7 @@ domains have some concerns (an explicit option, as the guidance leaves it to jud
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -70,6 +70,51 @@ DOMAIN_NAMES = {
     "D5": "Bias in selection of the reported result",
 }
 _ORDER: dict[Rob2Judgement, int] = {"low": 0, "some concerns": 1, "high": 2}
+YES_NI = ("Y", "PY", "NI")
+NO_NI = ("N", "PN", "NI")
+
+#: The guidance's conditions on the conditional questions ("If Y/PY/NI to 2.1 or 2.2: ..."):
+#: the condition in words, and the test on the answers to the earlier questions.
+ASKED_IF: dict[str, tuple[str, Callable[[Mapping[str, str]], bool]]] = {
+    "2.3": ("Y/PY/NI to 2.1 or 2.2", lambda a: a["2.1"] in YES_NI or a["2.2"] in YES_NI),
+    "2.4": ("Y/PY to 2.3", lambda a: a["2.3"] in YES),
+    "2.5": ("Y/PY/NI to 2.4", lambda a: a["2.4"] in YES_NI),
+    "2.7": ("N/PN/NI to 2.6", lambda a: a["2.6"] in NO_NI),
+    "3.2": ("N/PN/NI to 3.1", lambda a: a["3.1"] in NO_NI),
+    "3.3": ("N/PN to 3.2", lambda a: a["3.2"] in NO),
+    "3.4": ("Y/PY/NI to 3.3", lambda a: a["3.3"] in YES_NI),
+    "4.3": ("N/PN/NI to 4.1 and 4.2", lambda a: a["4.1"] in NO_NI and a["4.2"] in NO_NI),
+    "4.4": ("Y/PY/NI to 4.3", lambda a: a["4.3"] in YES_NI),
+    "4.5": ("Y/PY/NI to 4.4", lambda a: a["4.4"] in YES_NI),
+}
+#: Questions whose response options leave out NI (the guidance offers NA/Y/PY/PN/N for 3.2).
+WITHOUT_NI = ("3.2",)
+
+
+def check_answers(domain: str, answers: Mapping[str, str]) -> None:
+    """Every question the guidance asks on this path needs an answer other than NA; a
+    conditional question that is not asked must be NA or left out.
+
+    The algorithms read a missing answer as NA, so without this check an unanswered question
+    would quietly steer the suggestion.
+    """
+    seen: dict[str, str] = {}
+    for q in QUESTIONS[domain]:
+        given = answers.get(q)
+        condition = ASKED_IF.get(q)
+        if condition is not None and not condition[1](seen):
+            if given not in (None, "NA"):
+                raise DomainError(f"RoB 2 question {q} is asked only if {condition[0]}, so its answer "
+                                  f"must be NA (got {given!r}); answer NA or leave it out")
+            seen[q] = "NA"
+            continue
+        allowed = [a for a in ANSWERS if a != "NA" and not (a == "NI" and q in WITHOUT_NI)]
+        if given not in allowed:
+            why = f" (asked because of {condition[0]})" if condition else ""
+            got = "no answer" if given is None else repr(given)
+            raise DomainError(f"RoB 2 question {q}{why} needs one of {', '.join(allowed)} (got {got}): "
+                              f"{QUESTIONS[domain][q]}")
+        seen[q] = given
 
 
 def _get(answers: Mapping[str, str], q: str) -> str:
@@ -157,6 +202,20 @@ class Rob2Assessment(_Plain):
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def overall_reason(self) -> str:
+        """The support for the overall judgement: which domains made it."""
+        high = [d.domain for d in self.domains if d.judgement == "high"]
+        concerns = [d.domain for d in self.domains if d.judgement == "some concerns"]
+        if high:
+            return f"high risk of bias in {', '.join(high)}"
+        if concerns and self.overall == "high":
+            return (f"some concerns in {len(concerns)} domains ({', '.join(concerns)}), taken to lower "
+                    "confidence in the result substantially (several_concerns_mean_high)")
+        if concerns:
+            return f"some concerns in {', '.join(concerns)}; no domain at high risk"
+        return "low risk of bias in every domain"
+
+    @property
     def overall(self) -> Rob2Judgement:
         """Worst domain; optionally high when at least three domains have some concerns."""
         judged = [d.judgement for d in self.domains]
@@ -175,7 +234,8 @@ def assess_domain(
     judgement: Rob2Judgement | None = None,
     override_reason: str = "",
 ) -> Rob2Domain:
-    """Check the answers, run the domain's algorithm, and record the reviewer's judgement.
+    """Check the answers (``check_answers``), run the domain's algorithm, and record the
+    reviewer's judgement.
 
     A judgement that differs from the algorithm's suggestion needs ``override_reason``.
     """
@@ -192,6 +252,7 @@ def assess_domain(
                               f"(got {answer!r})")
     if not support.strip():
         raise DomainError(f"RoB 2 {domain} needs support text; quote the report")
+    check_answers(domain, answers)
     suggested = ALGORITHMS[domain](answers)
     final = judgement or suggested
     if final not in _ORDER:
