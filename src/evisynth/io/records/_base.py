@@ -40,6 +40,36 @@ class RawEntry:
         return [f.value for tag in tags for f in self.fields if f.tag == tag]
 
 
+class EntryCollector:
+    """Entries of a line-based export: ``start`` one at a line, add to ``current``, ``close`` it.
+
+    Closing keeps the entry's original lines as its text (``strip_text`` trims them), joins
+    continuation lines with ``sep``, and refuses files with more than MAX_ENTRIES entries.
+    """
+
+    def __init__(self, lines: list[str], path: str, *, sep: str, strip_text: bool = False) -> None:
+        self.lines, self.path, self.sep, self.strip_text = lines, path, sep, strip_text
+        self.entries: list[RawEntry] = []
+        self.current: RawEntry | None = None
+        self._start = 0
+
+    def start(self, number: int) -> RawEntry:
+        self.close(number - 1)
+        self.current = RawEntry(line=number)
+        self._start = number
+        return self.current
+
+    def close(self, end: int) -> None:
+        if self.current is None:
+            return
+        text = "\n".join(self.lines[self._start - 1 : end])
+        self.current.text = text.strip() if self.strip_text else text
+        self.entries.append(self.current.finish(self.sep))
+        if len(self.entries) > MAX_ENTRIES:
+            raise fail(self.path, end, f"more than {MAX_ENTRIES} entries", "split the file")
+        self.current = None
+
+
 def fail(path: str, line: int | None, problem: str, fix: str) -> ImportFormatError:
     """The error readers raise: ``"<file>, line <n>: <problem>; <fix>"``."""
     where = f"{path}, line {line}" if line else path

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, split_lines
+from evisynth.io.records._base import EntryCollector, RawEntry, fail, split_lines
 from evisynth.review.normalize import is_cjk, make_record, split_authors
 from evisynth.review.records import RawField, Record
 
@@ -26,36 +26,24 @@ def looks_like(text: str) -> bool:
 
 def parse(text: str, *, path: str) -> list[RawEntry]:
     lines = split_lines(text.removeprefix("\ufeff"))
-    entries: list[RawEntry] = []
-    current: RawEntry | None = None
-    start = 0
-
-    def close(end: int) -> None:
-        nonlocal current
-        if current is not None:
-            current.text = "\n".join(lines[start - 1 : end]).strip()
-            entries.append(current.finish("\n"))
-            if len(entries) > MAX_ENTRIES:
-                raise fail(path, end, f"more than {MAX_ENTRIES} entries", "split the file")
-            current = None
-
+    collector = EntryCollector(lines, path, sep="\n", strip_text=True)
     for number, raw_line in enumerate(lines, start=1):
         line = raw_line.replace("\r", "")
         if not line.strip():
             continue
         match = _FIELD.match(line)
+        current = collector.current
         if match:
             tag = match.group(1).strip()
             if current is None or tag == "Reference Type":
-                close(number - 1)
-                current = RawEntry(line=number)
-                start = number
+                current = collector.start(number)
             current.fields.append(RawField(tag, match.group(2).strip(), number))
         elif current is not None and current.fields:
             current.continue_last(line.strip())
         else:
             raise fail(path, number, f"not a '{{Field}}: value' line: {line[:40]!r}", _FIX)
-    close(len(lines))
+    collector.close(len(lines))
+    entries = collector.entries
     if not entries:
         raise fail(path, None, "no CNKI entries found", _FIX)
     for entry in entries:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, split_lines
+from evisynth.io.records._base import EntryCollector, RawEntry, fail, split_lines
 from evisynth.review.normalize import make_record
 from evisynth.review.records import RawField, Record
 
@@ -25,34 +25,23 @@ def looks_like(text: str) -> bool:
 
 def parse(text: str, *, path: str) -> list[RawEntry]:
     lines = split_lines(text.removeprefix("\ufeff"))
-    entries: list[RawEntry] = []
-    current: RawEntry | None = None
-    start = 0
-
-    def close(end: int) -> None:
-        nonlocal current
-        if current is not None:
-            current.text = "\n".join(lines[start - 1 : end])
-            entries.append(current.finish(" "))
-            if len(entries) > MAX_ENTRIES:
-                raise fail(path, end, f"more than {MAX_ENTRIES} entries", "split the file")
-            current = None
-
+    collector = EntryCollector(lines, path, sep=" ")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
-            close(number - 1)
+            collector.close(number - 1)
             continue
         match = _TAG.match(line)
+        current = collector.current
         if match and not line.startswith(" "):
             if current is None:
-                current = RawEntry(line=number)
-                start = number
+                current = collector.start(number)
             current.fields.append(RawField(match.group(1), match.group(2).strip(), number))
         elif line.startswith(" ") and current is not None and current.fields:
             current.continue_last(line.strip())
         else:
             raise fail(path, number, f"not a MEDLINE line: {line[:40]!r}", _FIX)
-    close(len(lines))
+    collector.close(len(lines))
+    entries = collector.entries
     if not entries:
         raise fail(path, None, "no MEDLINE entries found", _FIX)
     for entry in entries:
