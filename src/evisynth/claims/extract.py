@@ -32,10 +32,13 @@ from evisynth.claims import lexicon
 from evisynth.claims.model import Claim
 from evisynth.claims.text import detect_language, normalize, quantities, sentence_spans
 
-OUTCOME_ORDER: tuple[str, ...] = (
-    "anticoagulant", "fracture", "cvd_events", "mortality", "vascular_calcification", "cimt",
-    "arterial_stiffness", "bmd", "half_life", "bioavailability", "safety", "intake", "osteocalcin",
-    "ucmgp", "deficiency", "food_source", "mechanism",
+#: Topics a sentence is mainly about come first; then clinical outcomes before surrogates; a dose
+#: mentioned in passing ("intake") last.
+HEAD: tuple[str, ...] = ("anticoagulant", "drug_interaction", "testing", "storage", "coagulation")
+OUTCOME_ORDER: tuple[str, ...] = HEAD + (
+    "fracture", "cvd_events", "mortality", "vascular_calcification", "cimt", "arterial_stiffness", "bmd",
+    "half_life", "bioavailability", "safety", "osteocalcin", "ucmgp", "deficiency", "food_source", "mechanism",
+    "intake",
 )
 
 
@@ -78,7 +81,7 @@ _HEDGED = _rx(
     r"\bpossibly\b", r"\bappears?\b", r"\bseems?\b", r"\bslight", r"\bmodest", r"\bsuggests?\b", r"\bgenerally\b",
 )
 _STUDY = _rx(
-    "一项", "该研究", "同一项研究", "其中一项", "这些试验", "多项临床试验", "为期两年的研究", r"\ba study\b", r"\bone study\b",
+    "一项", "该研究", r"研究(?:发现|中)", "同一项研究", "其中一项", "这些试验", "多项临床试验", "为期两年的研究", r"\ba study\b", r"\bone study\b",
     r"\bthe trial\b", r"\bin one\b", r"\bthe study\b",
 )
 _OBSERVATIONAL = _rx(
@@ -92,6 +95,9 @@ _RECOMMEND = _rx(
 _EXCLUSIVE = _rx("只有", "唯一", "仅有", "仅限", r"\bonly\b", r"\bsolely\b")
 _COMPARATIVE = _rx("比", "更", "倍", r"\bthan\b", r"\btwice\b", r"\bmore\b", r"\blonger\b")
 _NOT_CLAIM = re.compile(r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源", re.IGNORECASE)
+_BECAUSE = _rx("因为", "由于", "通过", "机制", r"\bbecause\b", r"\bby activating\b", r"\bthrough\b")
+_OFFICIAL = _rx("推荐摄入量", "补充量", "摄入量", "建议水平", "推荐量", r"\brecommended (?:daily )?intake\b",
+                r"\badequate intake\b", r"\brda\b", r"\brecommended\b")
 _HALF = _rx("一半", "减半", r"\bhalve", r"\bby half\b")
 _PERCENT_DOWN = re.compile(r"(?:降低|减少|下降)[^，,。\d]{0,6}(\d+(?:\.\d+)?)\s*%|(\d+(?:\.\d+)?)\s*%[^，,。]{0,4}(?:lower|fewer|less)")
 _FOLD = re.compile(r"(\d+(?:\.\d+)?|两|二|三|四|五|八|十)\s*倍|\b(twice|two-fold|2-fold|three times|3-fold)\b", re.IGNORECASE)
@@ -99,6 +105,16 @@ _AT_LEAST = _rx("或更多", "以上", "至少", r"\bat least\b", r"\bor more\b"
 _ZH_FOLD = {"两": 2.0, "二": 2.0, "三": 3.0, "四": 4.0, "五": 5.0, "八": 8.0, "十": 10.0, "twice": 2.0,
             "two-fold": 2.0, "2-fold": 2.0, "three times": 3.0, "3-fold": 3.0}
 _STAT = re.compile(r"\d+(?:\.\d+)?\s*%|\d+\s*倍|[一二两三四五六七八九十]+倍|\d+\s*(?:处|例|人)")
+
+
+def _primary_form(t: str, forms: list[str]) -> str:
+    """The first form named, except that "K2 MK-4" / "维生素K2(MK-7)" means the specific menaquinone."""
+    if forms[0] == "k2" and len(forms) > 1 and forms[1] in ("mk4", "mk7"):
+        k2 = re.search(r"k2", t)
+        mk = re.search(r"mk-?[47]", t)
+        if k2 and mk and 0 <= mk.start() - k2.end() <= 4:
+            return forms[1]
+    return forms[0]
 
 
 def _ratio(t: str) -> tuple[float | None, bool, str]:
@@ -140,7 +156,7 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
         forms = lexicon.find(t, "form")
         k_forms = [f for f in forms if f != "d3"]
         if k_forms:
-            named_form = k_forms[0]
+            named_form = _primary_form(t, k_forms)
         outcomes = lexicon.find(t, "outcome")
         doses = quantities(t)
         if len(t) < 8 or _NOT_CLAIM.search(raw.strip()):
@@ -162,10 +178,13 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             outcomes.append("safety")
         if recommendation and doses and "intake" in outcomes:
             order.remove("intake")
-            order.insert(1, "intake")
+            order.insert(0, "intake")
         if safe:
             order.remove("safety")
-            order.insert(1, "safety")
+            order.insert(len(HEAD), "safety")
+        if "mechanism" in outcomes and _BECAUSE.search(t):
+            order.remove("mechanism")
+            order.insert(0, "mechanism")
         ranked = sorted(set(outcomes) or {"intake"}, key=order.index)
         outcome = ranked[0]
         if safe:
@@ -178,11 +197,13 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             direction = "harm"
         else:
             direction = "benefit"
-        strong = _STRONG.findall(t)
+        strong = _STRONG.findall(re.sub(r"明显的?(?:副作用|不良反应)", "", t))
         hedged = _HEDGED.findall(t)
         certainty = "strong" if strong and not hedged else "hedged" if hedged and not strong else "neutral"
         ratio, lower_bound, magnitude = _ratio(t)
-        if k_forms:
+        if forms == ["d3"]:
+            form, inferred = "d3", False
+        elif k_forms:
             form, inferred = named_form, False
             last_form = named_form
         else:
@@ -210,6 +231,7 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             study_report=bool(_STUDY.search(t)),
             observational=bool(_OBSERVATIONAL.search(t)),
             recommendation=recommendation,
+            official=bool(_OFFICIAL.search(t)),
             exclusive=bool(_EXCLUSIVE.search(t)),
             comparative=bool(_COMPARATIVE.search(t)),
         ))

@@ -48,19 +48,19 @@ CONCEPTS: tuple[Concept, ...] = (
        "stroke|heart disease|heart", "心血管事件", "cardiovascular events"),
     _c("mortality", "outcome", "死亡率|死亡|全因死亡", "mortality|death|die", "死亡", "mortality"),
     _c("bmd", "outcome", "骨密度|骨矿物质密度|骨质流失|骨丢失|骨量|骨强度|骨骼健康|骨指标|骨转换|骨质疏松症|骨质疏松|"
-       "骨松症|骨骼|护骨|新的骨骼|骨头|骨分解|矿物质流失", "bone mineral density|bmd|bone loss|bone density|bone health|bone mass|"
+       "骨松症|骨骼|护骨|新的骨骼|骨头|骨分解|矿物质流失|矿物质密度", "bone mineral density|bmd|bone loss|bone density|bone health|bone mass|"
        "osteoporosis|bone strength|bone", "骨密度", "bone mineral density"),
     _c("vascular_calcification", "outcome", "血管钙化|动脉钙化|钙化|冠状动脉钙化|冠脉钙化|动脉斑块|斑块|堵血管|血管里|"
-       "血管中|血管壁", "vascular calcification|arterial calcification|calcification|coronary artery calcium|"
+       "血管中", "vascular calcification|arterial calcification|calcification|coronary artery calcium|"
        "coronary calcification|plaque", "血管钙化", "vascular calcification"),
     _c("cimt", "outcome", "内膜中层厚度|内膜厚度|颈动脉内膜", "intima-media thickness|cimt|imt",
        "颈动脉内膜中层厚度", "carotid intima-media thickness"),
     _c("arterial_stiffness", "outcome", "动脉僵硬|动脉硬化|血管弹性|动脉更富弹性|脉搏波速度|cfpwv",
        "arterial stiffness|pulse wave velocity|pwv|cfpwv", "动脉僵硬度", "arterial stiffness"),
-    _c("anticoagulant", "outcome", "华法林|抗凝药|抗凝剂|抗凝血药|抗凝|血液稀释剂|维生素 k 拮抗剂|维生素k拮抗剂|凝血",
+    _c("anticoagulant", "outcome", "华法林|抗凝药|抗凝剂|抗凝血药|抗凝|血液稀释剂|维生素 k 拮抗剂|维生素k拮抗剂",
        "warfarin|anticoagulant|anticoagulants|blood thinner|blood thinners|vitamin k antagonist|inr",
        "抗凝药相互作用", "anticoagulant interaction"),
-    _c("half_life", "outcome", "半衰期|停留的时间|停留|储存|蓄积", "half-life|half life|stays in the blood|stored",
+    _c("half_life", "outcome", "半衰期|停留的时间|停留|蓄积", "half-life|half life|stays in the blood",
        "半衰期", "half-life"),
     _c("bioavailability", "outcome", "生物利用率|生物利用度|吸收", "bioavailability|absorption|absorbed",
        "生物利用度/吸收", "bioavailability / absorption"),
@@ -74,6 +74,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("mechanism", "outcome", "基质gla蛋白|基质谷氨酸|mgp|激活|成骨细胞|破骨细胞|转化|机制|导航|管理者",
        "matrix gla protein|mgp|activates|osteoblast|osteoclast|converted|mechanism", "作用机制", "mechanism"),
     _c("deficiency", "outcome", "缺乏症|缺乏", "deficiency|deficient", "维生素K缺乏", "vitamin K deficiency"),
+    _c("storage", "outcome", "储存|贮存", "stored|storage", "体内储存", "storage in the body"),
+    _c("testing", "outcome", "检测|测试|血液测试", "test|tests|testing|assay", "检测方法", "testing"),
+    _c("drug_interaction", "outcome", "双膦酸盐|质子泵抑制剂|皮质类固醇|依替膦酸盐|阿仑膦酸", "bisphosphonate|bisphosphonates|"
+       "proton pump inhibitor|corticosteroid", "与其他药物的相互作用", "interaction with other drugs"),
+    _c("coagulation", "outcome", "凝血|血液凝结|血液凝固", "clotting|coagulation", "凝血", "blood clotting"),
     _c("food_source", "outcome", "绿叶蔬菜|肠道菌群|肠道细菌|纳豆|奶酪|发酵食品|动物内脏|食物来源|食物中|饮食",
        "leafy green|gut bacteria|natto|cheese|fermented food|food sources|foods|diet", "食物来源", "food sources"),
     # Populations.
@@ -120,22 +125,22 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 
 
 def find(text: str, kind: str) -> list[str]:
-    """Concept ids of one kind named in ``text``, in the order of :data:`CONCEPTS`.
+    """Concept ids of one kind named in ``text``: forms by first position, others in table order.
 
     A more specific form hides the general one it contains (MK-4 is also "K2"; "维生素K2" also
     contains "维生素K"), so ``k`` is reported only when no form is named.
     """
     t = normalize(text).lower()
-    found = []
+    found: list[tuple[int, str]] = []
     masked = t
     for c in CONCEPTS:
         if c.kind != kind:
             continue
-        if _PATTERNS[c.id].search(masked):
-            found.append(c.id)
+        if m := _PATTERNS[c.id].search(masked):
+            found.append((m.start() if kind == "form" else len(found), c.id))
             if kind == "form":
-                masked = _PATTERNS[c.id].sub(" ", masked)
-    return found
+                masked = _PATTERNS[c.id].sub(lambda x: " " * len(x.group()), masked)
+    return [cid for _, cid in sorted(found)]
 
 
 def label(concept_id: str, language: str) -> str:

@@ -58,6 +58,7 @@ class EvidenceEntry(Serializable):
     also: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     effect: Effect = field(default_factory=Effect)
+    pk: tuple[tuple[str, str], ...] = ()
     certainty_reason: str = ""
     integrity: str = ""
     where: str = ""
@@ -106,6 +107,7 @@ class Claim(Serializable):
     study_report: bool = False
     observational: bool = False
     recommendation: bool = False
+    official: bool = False
     exclusive: bool = False
     comparative: bool = False
 
