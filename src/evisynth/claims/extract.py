@@ -98,6 +98,8 @@ _NOT_CLAIM = re.compile(r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\
 _BECAUSE = _rx("因为", "由于", "通过", "机制", r"\bbecause\b", r"\bby activating\b", r"\bthrough\b")
 _OFFICIAL = _rx("推荐摄入量", "补充量", "摄入量", "建议水平", "推荐量", r"\brecommended (?:daily )?intake\b",
                 r"\badequate intake\b", r"\brda\b", r"\brecommended\b")
+_INTERVENTION = _rx("它", "其", "补充", "剂量", "服用", "摄入", "治疗", r"\bit\b", r"\bsupplement", r"\bdose",
+                    r"\btaking\b", r"\bintake\b")
 _HALF = _rx("一半", "减半", r"\bhalve", r"\bby half\b")
 _PERCENT_DOWN = re.compile(r"(?:降低|减少|下降)[^，,。\d]{0,6}(\d+(?:\.\d+)?)\s*%|(\d+(?:\.\d+)?)\s*%[^，,。]{0,4}(?:lower|fewer|less)")
 _FOLD = re.compile(r"(\d+(?:\.\d+)?|两|二|三|四|五|八|十)\s*倍|\b(twice|two-fold|2-fold|three times|3-fold)\b", re.IGNORECASE)
@@ -232,6 +234,7 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             observational=bool(_OBSERVATIONAL.search(t)),
             recommendation=recommendation,
             official=bool(_OFFICIAL.search(t)),
+            refers_to_intervention=bool(_INTERVENTION.search(t)),
             exclusive=bool(_EXCLUSIVE.search(t)),
             comparative=bool(_COMPARATIVE.search(t)),
         ))

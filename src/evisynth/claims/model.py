@@ -108,6 +108,7 @@ class Claim(Serializable):
     observational: bool = False
     recommendation: bool = False
     official: bool = False
+    refers_to_intervention: bool = False
     exclusive: bool = False
     comparative: bool = False
 

@@ -31,7 +31,8 @@ The verdicts, by the kind of claim (first rule that applies):
    assessable* for comparisons between forms or dose-specific statements no entry addresses.
 7. Effects on health outcomes (fractures, bone density, calcification, stiffness, cardiovascular
    events). Claims that rest on observational follow-up are *not supported* when trials found no
-   benefit. A harm or an epidemiological statistic not about vitamin K is *not assessable*. For a
+   benefit. A harm, an epidemiological statistic, or a background statement that names no form of
+   vitamin K and does not refer to taking it ("骨质疏松症在男女中极为常见") is *not assessable*. For a
    clinical outcome (fractures, cardiovascular events, death) only trials of that outcome count:
    with none but surrogate evidence the claim is *not supported*. Otherwise: only null trials →
    *contradicted*; a report of one study that an entry matches → *supported* (unless its claimed
@@ -130,6 +131,9 @@ def _effect(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Jud
         return _j("not_assessable", "harm/statistic not about supplementation", (),
                   "an epidemiological statement the evidence base does not cover",
                   "这是流行病学陈述，证据库未涵盖")
+    if claim.form_inferred and not (claim.refers_to_intervention or claim.study_report or claim.dose):
+        return _j("not_assessable", "background statement", (),
+                  "a background statement that is not about vitamin K", "这是背景陈述，并非关于维生素K的说法")
     if claim.kind == "statistic" and claim.form_inferred and not claim.study_report:
         return _j("not_assessable", "statistic not about vitamin K", (),
                   "a statistic the evidence base does not cover", "证据库未涵盖这一统计数字")

@@ -16,6 +16,7 @@ from scipy.stats import norm
 
 from evisynth import services
 from evisynth.cli import rm5
+from evisynth.cli.appraise import appraise as appraise_command
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
@@ -132,6 +133,7 @@ def pool(
 
 
 app.command("import-rm5")(rm5.import_rm5)
+app.command("appraise")(appraise_command)
 
 
 ActorOption = Annotated[
