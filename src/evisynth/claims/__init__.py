@@ -9,9 +9,26 @@ the evidence YAML and article files is ``evisynth.io.evidence``'s job; the comma
 
 from evisynth.claims.appraise import AgreementReport, EvidenceBase, appraise, compare, entry_from_dict
 from evisynth.claims.extract import extract_claims
-from evisynth.claims.model import VERDICT_WORDS, VERDICTS, ArticleAppraisal, Claim, ClaimAppraisal, EvidenceEntry
+from evisynth.claims.model import (
+    VERDICT_WORDS,
+    VERDICTS,
+    ArticleAppraisal,
+    Claim,
+    ClaimAppraisal,
+    EvidenceEntry,
+)
 
 __all__ = [
-    "VERDICTS", "VERDICT_WORDS", "AgreementReport", "ArticleAppraisal", "Claim", "ClaimAppraisal",
-    "EvidenceBase", "EvidenceEntry", "appraise", "compare", "entry_from_dict", "extract_claims",
+    "VERDICTS",
+    "VERDICT_WORDS",
+    "AgreementReport",
+    "ArticleAppraisal",
+    "Claim",
+    "ClaimAppraisal",
+    "EvidenceBase",
+    "EvidenceEntry",
+    "appraise",
+    "compare",
+    "entry_from_dict",
+    "extract_claims",
 ]

@@ -31,8 +31,13 @@ from evisynth.claims.retrieve import BM25
 from evisynth.claims.text import detect_language, normalize
 from evisynth.claims.verdict import explain, grade_of, judge
 
-_GRADE_ALIASES = {"very_low": "very low", "very low": "very low", "low": "low", "moderate": "moderate",
-                  "high": "high"}
+_GRADE_ALIASES = {
+    "very_low": "very low",
+    "very low": "very low",
+    "low": "low",
+    "moderate": "moderate",
+    "high": "high",
+}
 
 
 def entry_from_dict(d: Mapping[str, Any], origin: str = "evidence base") -> EvidenceEntry:
@@ -46,27 +51,59 @@ def entry_from_dict(d: Mapping[str, Any], origin: str = "evidence base") -> Evid
             raise ValueError(f"evidence entry {d.get('id')!r}: {key!r} is required")
     verified = bool(d.get("verified", False))
     if verified and not d.get("quote"):
-        raise ValueError(f"evidence entry {d['id']!r}: a verified entry needs the quote its numbers come from")
+        raise ValueError(
+            f"evidence entry {d['id']!r}: a verified entry needs the quote its numbers come from"
+        )
     return EvidenceEntry(
-        id=str(d["id"]), citation=str(d["citation"]), design=str(d["design"]), outcome=str(d["outcome"]),
-        endpoint=str(d["endpoint"]), direction=str(d["direction"]), certainty=grade, source=str(d["source"]),
-        quote=str(d.get("quote") or ""), verified=verified, doi=str(d.get("doi") or ""),
-        pmid=str(d.get("pmid") or ""), population=str(d.get("population") or ""),
-        population_tags=tuple(d.get("population_tags") or ()), forms=tuple(d.get("forms") or ()),
-        dose_ug=float(d["dose_ug"]) if d.get("dose_ug") is not None else None, also=tuple(d.get("also") or ()),
+        id=str(d["id"]),
+        citation=str(d["citation"]),
+        design=str(d["design"]),
+        outcome=str(d["outcome"]),
+        endpoint=str(d["endpoint"]),
+        direction=str(d["direction"]),
+        certainty=grade,
+        source=str(d["source"]),
+        quote=str(d.get("quote") or ""),
+        verified=verified,
+        doi=str(d.get("doi") or ""),
+        pmid=str(d.get("pmid") or ""),
+        population=str(d.get("population") or ""),
+        population_tags=tuple(d.get("population_tags") or ()),
+        forms=tuple(d.get("forms") or ()),
+        dose_ug=float(d["dose_ug"]) if d.get("dose_ug") is not None else None,
+        also=tuple(d.get("also") or ()),
         topics=tuple(d.get("topics") or ()),
-        effect=Effect(label=str(eff.get("label", "")), measure=str(eff.get("measure", "")),
-                      value=eff.get("value"), lower=eff.get("lower"), upper=eff.get("upper")),
+        effect=Effect(
+            label=str(eff.get("label", "")),
+            measure=str(eff.get("measure", "")),
+            value=eff.get("value"),
+            lower=eff.get("lower"),
+            upper=eff.get("upper"),
+        ),
         pk=tuple(sorted((str(k), str(v)) for k, v in (d.get("pk") or {}).items())),
-        certainty_reason=str(d.get("certainty_reason") or ""), integrity=str(d.get("integrity") or ""),
-        where=str(d.get("where") or ""), summary_en=str(d.get("summary_en") or ""),
-        summary_zh=str(d.get("summary_zh") or ""), origin=origin,
+        certainty_reason=str(d.get("certainty_reason") or ""),
+        integrity=str(d.get("integrity") or ""),
+        where=str(d.get("where") or ""),
+        summary_en=str(d.get("summary_en") or ""),
+        summary_zh=str(d.get("summary_zh") or ""),
+        origin=origin,
     )
 
 
 def _document(e: EvidenceEntry) -> str:
-    return " ".join((e.citation, e.design, e.population, e.outcome, " ".join(e.also), " ".join(e.forms),
-                     e.effect.label, e.summary_en, e.summary_zh))
+    return " ".join(
+        (
+            e.citation,
+            e.design,
+            e.population,
+            e.outcome,
+            " ".join(e.also),
+            " ".join(e.forms),
+            e.effect.label,
+            e.summary_en,
+            e.summary_zh,
+        )
+    )
 
 
 @dataclass
@@ -95,22 +132,34 @@ def _omissions(text: str, appraisals: Sequence[ClaimAppraisal], language: str) -
     t = normalize(text).lower()
     zh = language == "zh"
     out = []
-    promotes = any(a.claim.direction == "benefit" and a.claim.form in ("k2", "mk4", "mk7", "k", "k1")
-                   for a in appraisals)
+    promotes = any(
+        a.claim.direction == "benefit" and a.claim.form in ("k2", "mk4", "mk7", "k", "k1") for a in appraisals
+    )
     if promotes and not re.search(r"华法林|抗凝|warfarin|anticoagul|blood thinner", t):
-        out.append("未提及维生素K补充剂会干扰华法林等抗凝药（每天50 µg以上的MK-7即可能有影响）。" if zh else
-                   "It does not mention that vitamin K supplements interfere with warfarin-type anticoagulants "
-                   "(50 µg/day of MK-7 may be enough).")
+        out.append(
+            "未提及维生素K补充剂会干扰华法林等抗凝药（每天50 µg以上的MK-7即可能有影响）。"
+            if zh
+            else "It does not mention that vitamin K supplements interfere with warfarin-type anticoagulants "
+            "(50 µg/day of MK-7 may be enough)."
+        )
     doses = [a.claim for a in appraisals if a.claim.dose is not None]
     if doses and any(not c.form or c.form_inferred or c.form in ("k2", "k") for c in doses):
-        out.append("给出剂量时未说明是哪种形式：MK-4的试验剂量为每天45毫克，MK-7为每天数百微克，二者不可互换。" if zh else
-                   "Doses are given without the form: MK-4 trials used 45 mg a day, MK-7 trials a few hundred "
-                   "micrograms; the two are not interchangeable.")
-    if any(a.verdict in ("overstated", "not_supported") and a.claim.outcome in ("fracture", "cvd_events")
-           for a in appraisals):
-        out.append("未说明骨折获益的证据主要来自日本的开放标签试验且部分试验的真实性受到质疑，心血管方面只有替代指标。"
-                   if zh else "It does not say that the fracture evidence comes mostly from open-label Japanese "
-                   "trials, some of them questioned, or that for the heart only surrogate markers were studied.")
+        out.append(
+            "给出剂量时未说明是哪种形式：MK-4的试验剂量为每天45毫克，MK-7为每天数百微克，二者不可互换。"
+            if zh
+            else "Doses are given without the form: MK-4 trials used 45 mg a day, MK-7 trials a few hundred "
+            "micrograms; the two are not interchangeable."
+        )
+    if any(
+        a.verdict in ("overstated", "not_supported") and a.claim.outcome in ("fracture", "cvd_events")
+        for a in appraisals
+    ):
+        out.append(
+            "未说明骨折获益的证据主要来自日本的开放标签试验且部分试验的真实性受到质疑，心血管方面只有替代指标。"
+            if zh
+            else "It does not say that the fracture evidence comes mostly from open-label Japanese "
+            "trials, some of them questioned, or that for the heart only surrogate markers were studied."
+        )
     return tuple(out)
 
 
@@ -121,8 +170,9 @@ def appraise(text: str, base: EvidenceBase, *, language: str = "auto", top_k: in
         raise ValueError(f"language must be auto, zh or en (got {language!r})")
     article = _squash(text)
     # An expert statement quoted from this very article is not independent evidence for it.
-    usable = [e for e in base.entries
-              if not (e.endpoint == "expert" and e.quote and _squash(e.quote) in article)]
+    usable = [
+        e for e in base.entries if not (e.endpoint == "expert" and e.quote and _squash(e.quote) in article)
+    ]
     usable_ids = {e.id for e in usable}
     results = []
     for claim in extract_claims(text, lang):
@@ -137,14 +187,28 @@ def appraise(text: str, base: EvidenceBase, *, language: str = "auto", top_k: in
                 break
             if e.id in decisive:
                 continue
-            role = "related" if e.verified and e.id in usable_ids else "unverified" if not e.verified else "self"
+            role = (
+                "related" if e.verified and e.id in usable_ids else "unverified" if not e.verified else "self"
+            )
             uses.append(EvidenceUse(e, role, float(scores[i])))
-        results.append(ClaimAppraisal(claim=claim, verdict=j.verdict, grade=grade_of(j.decisive),
-                                      explanation=explain(claim, j, lang), rule=j.rule, evidence=tuple(uses)))
+        results.append(
+            ClaimAppraisal(
+                claim=claim,
+                verdict=j.verdict,
+                grade=grade_of(j.decisive),
+                explanation=explain(claim, j, lang),
+                rule=j.rule,
+                evidence=tuple(uses),
+            )
+        )
     counts = Counter(a.verdict for a in results)
-    return ArticleAppraisal(language=lang, text=text, claims=tuple(results),
-                            omissions=_omissions(text, results, lang),
-                            counts={v: counts.get(v, 0) for v in VERDICTS})
+    return ArticleAppraisal(
+        language=lang,
+        text=text,
+        claims=tuple(results),
+        omissions=_omissions(text, results, lang),
+        counts={v: counts.get(v, 0) for v in VERDICTS},
+    )
 
 
 @dataclass(frozen=True)
@@ -167,10 +231,16 @@ class AgreementReport:
         return self.agreed / self.found if self.found else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"annotated": self.annotated, "found": self.found, "agreed": self.agreed,
-                "recall": round(self.recall, 4), "agreement": round(self.agreement, 4),
-                "supported_but_contradicted": self.supported_but_contradicted,
-                "misses": list(self.misses), "disagreements": [list(d) for d in self.disagreements]}
+        return {
+            "annotated": self.annotated,
+            "found": self.found,
+            "agreed": self.agreed,
+            "recall": round(self.recall, 4),
+            "agreement": round(self.agreement, 4),
+            "supported_but_contradicted": self.supported_but_contradicted,
+            "misses": list(self.misses),
+            "disagreements": [list(d) for d in self.disagreements],
+        }
 
 
 def compare(appraisal: ArticleAppraisal, annotations: Sequence[Mapping[str, Any]]) -> AgreementReport:

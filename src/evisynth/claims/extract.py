@@ -35,10 +35,10 @@ from evisynth.claims.text import detect_language, normalize, quantities, sentenc
 #: Topics a sentence is mainly about come first; then clinical outcomes before surrogates; a dose
 #: mentioned in passing ("intake") last.
 HEAD: tuple[str, ...] = ("anticoagulant", "drug_interaction", "testing", "storage", "coagulation")
-OUTCOME_ORDER: tuple[str, ...] = HEAD + (
-    "fracture", "cvd_events", "mortality", "vascular_calcification", "cimt", "arterial_stiffness", "bmd",
-    "half_life", "bioavailability", "safety", "osteocalcin", "ucmgp", "deficiency", "food_source", "mechanism",
-    "intake",
+OUTCOME_ORDER: tuple[str, ...] = (
+    *HEAD, "fracture", "cvd_events", "mortality", "vascular_calcification", "cimt",
+    "arterial_stiffness", "bmd", "half_life", "bioavailability", "safety", "osteocalcin", "ucmgp",
+    "deficiency", "food_source", "mechanism", "intake",
 )
 
 
@@ -47,19 +47,112 @@ def _rx(*words: str) -> re.Pattern[str]:
 
 
 _EFFECT = _rx(
-    "增加", "提高", "改善", "降低", "减少", "预防", "防止", "促进", "抑制", "延缓", "维持", "保持", "激活", "有助于",
-    "帮助", "保护", "阻止", "减缓", "保障", "善待", "干扰", "导致", "影响", "发挥", "清除", "构建", "减半", "升高",
-    "下降", "吸收", "转化", "停留", "产生", "安全", "毒性", "副作用", "推荐", "建议", "补充量", "摄入量", "风险", "有效",
-    "不被储存", "测试", "检测", "剂量", "可以", "能够", "会", "是", "作用", "参与", "起着", "承担", "含有",
-    r"\bincreas", r"\bimprov", r"\breduc", r"\blower", r"\bprevent", r"\bprotect", r"\bhelps?\b", r"\bslow",
-    r"\bmaintain", r"\bactivat", r"\bhalve", r"\binterfer", r"\bcaus", r"\brecommend", r"\bsafe", r"\btoxic",
-    r"\bis\b", r"\bare\b", r"\bcan\b", r"\bwill\b",
+    "增加",
+    "提高",
+    "改善",
+    "降低",
+    "减少",
+    "预防",
+    "防止",
+    "促进",
+    "抑制",
+    "延缓",
+    "维持",
+    "保持",
+    "激活",
+    "有助于",
+    "帮助",
+    "保护",
+    "阻止",
+    "减缓",
+    "保障",
+    "善待",
+    "干扰",
+    "导致",
+    "影响",
+    "发挥",
+    "清除",
+    "构建",
+    "减半",
+    "升高",
+    "下降",
+    "吸收",
+    "转化",
+    "停留",
+    "产生",
+    "安全",
+    "毒性",
+    "副作用",
+    "推荐",
+    "建议",
+    "补充量",
+    "摄入量",
+    "风险",
+    "有效",
+    "不被储存",
+    "测试",
+    "检测",
+    "剂量",
+    "可以",
+    "能够",
+    "会",
+    "是",
+    "作用",
+    "参与",
+    "起着",
+    "承担",
+    "含有",
+    r"\bincreas",
+    r"\bimprov",
+    r"\breduc",
+    r"\blower",
+    r"\bprevent",
+    r"\bprotect",
+    r"\bhelps?\b",
+    r"\bslow",
+    r"\bmaintain",
+    r"\bactivat",
+    r"\bhalve",
+    r"\binterfer",
+    r"\bcaus",
+    r"\brecommend",
+    r"\bsafe",
+    r"\btoxic",
+    r"\bis\b",
+    r"\bare\b",
+    r"\bcan\b",
+    r"\bwill\b",
 )
 _NO_EFFECT = _rx(
-    "尚无", "没有证据", "无证据", "不支持", "尚不明确", "不明确", "不能", "未能", "未显示", "没有显示", "无差异", "没有差异",
-    "不推荐", "不建议", "并不会", "不会真正", "没有得到", "尚未", "均不", "并不",
-    r"\bno evidence\b", r"\bnot supported\b", r"\bdid not\b", r"\bdoes not\b", r"\bno effect\b", r"\bunclear\b",
-    r"\bno difference\b", r"\bnot recommend", r"\bno (?:large|high-quality|good) ",
+    "尚无",
+    "没有证据",
+    "无证据",
+    "不支持",
+    "尚不明确",
+    "不明确",
+    "不能",
+    "未能",
+    "未显示",
+    "没有显示",
+    "无差异",
+    "没有差异",
+    "不推荐",
+    "不建议",
+    "并不会",
+    "不会真正",
+    "没有得到",
+    "尚未",
+    "均不",
+    "并不",
+    r"\bno evidence\b",
+    r"\bnot supported\b",
+    r"\bdid not\b",
+    r"\bdoes not\b",
+    r"\bno effect\b",
+    r"\bunclear\b",
+    r"\bno difference\b",
+    r"\bnot recommend",
+    r"\bno (?:large|high-quality|good) ",
 )
 _SAFE = re.compile(
     r"(?:没有|无|不会|未见|未发现|不)[^，,。;；]{0,10}(?:副作用|毒性|伤害|不良反应|中毒)|(?:副作用|毒性)[^，,。]{0,4}(?:很少|罕见)"
@@ -69,43 +162,153 @@ _SAFE = re.compile(
 _CAUTION = _rx("谨慎", "咨询医生", "应咨询", "干扰", "慎用", r"\bcaution", r"\bconsult", r"\binterfer")
 _HARM = re.compile(
     r"(?:增加|升高|提高|加大)[^，,。]{0,12}风险|风险[^，,。]{0,6}(?:增加|升高)|死亡率增加|导致|会死亡"
-    r"|\bincreas\w*[^,.]{0,20}risk|\brisk[^,.]{0,12}increas|\bcaus", re.IGNORECASE,
+    r"|\bincreas\w*[^,.]{0,20}risk|\brisk[^,.]{0,12}increas|\bcaus",
+    re.IGNORECASE,
 )
 _STRONG = _rx(
-    "证实", "证明", "显著", "显着", "明显", "至关重要", "一定", "必须", "肯定", "极大", "最大程度", "确实", "双重", "才是",
-    "只有", "精准", "保障", r"\bproven\b", r"\bproves?\b", r"\bdefinitely\b", r"\bclearly\b", r"\bsignificantly\b",
-    r"\bessential\b", r"\bgreatly\b", r"\bdramatically\b", r"\balways\b", r"\bguarantee",
+    "证实",
+    "证明",
+    "显著",
+    "显着",
+    "明显",
+    "至关重要",
+    "一定",
+    "必须",
+    "肯定",
+    "极大",
+    "最大程度",
+    "确实",
+    "双重",
+    "才是",
+    "只有",
+    "精准",
+    "保障",
+    r"\bproven\b",
+    r"\bproves?\b",
+    r"\bdefinitely\b",
+    r"\bclearly\b",
+    r"\bsignificantly\b",
+    r"\bessential\b",
+    r"\bgreatly\b",
+    r"\bdramatically\b",
+    r"\balways\b",
+    r"\bguarantee",
 )
 _HEDGED = _rx(
-    "可能", "或许", "似乎", "也许", "轻微", "略有", "略微", "据称", "大约", "通常", r"\bmay\b", r"\bmight\b", r"\bcould\b",
-    r"\bpossibly\b", r"\bappears?\b", r"\bseems?\b", r"\bslight", r"\bmodest", r"\bsuggests?\b", r"\bgenerally\b",
+    "可能",
+    "或许",
+    "似乎",
+    "也许",
+    "轻微",
+    "略有",
+    "略微",
+    "据称",
+    "大约",
+    "通常",
+    r"\bmay\b",
+    r"\bmight\b",
+    r"\bcould\b",
+    r"\bpossibly\b",
+    r"\bappears?\b",
+    r"\bseems?\b",
+    r"\bslight",
+    r"\bmodest",
+    r"\bsuggests?\b",
+    r"\bgenerally\b",
 )
 _STUDY = _rx(
-    "一项", "该研究", r"研究(?:发现|中)", "同一项研究", "其中一项", "这些试验", "多项临床试验", "为期两年的研究", r"\ba study\b", r"\bone study\b",
-    r"\bthe trial\b", r"\bin one\b", r"\bthe study\b",
+    "一项",
+    "该研究",
+    r"研究(?:发现|中)",
+    "同一项研究",
+    "其中一项",
+    "这些试验",
+    "多项临床试验",
+    "为期两年的研究",
+    r"\ba study\b",
+    r"\bone study\b",
+    r"\bthe trial\b",
+    r"\bin one\b",
+    r"\bthe study\b",
 )
 _OBSERVATIONAL = _rx(
-    "随访", "队列", "观察性", "人群中", "摄入量高的人群", "水平较低", "相关性", r"\bobservational\b", r"\bcohort\b",
-    r"\bassociat", r"\bfollowed up\b",
+    "随访",
+    "队列",
+    "观察性",
+    "人群中",
+    "摄入量高的人群",
+    "水平较低",
+    "相关性",
+    r"\bobservational\b",
+    r"\bcohort\b",
+    r"\bassociat",
+    r"\bfollowed up\b",
 )
 _RECOMMEND = _rx(
-    "推荐", "建议", "补充量", "好的剂量", "剂量是", "提高剂量", "摄入量", r"\brecommend", r"\badequate intake\b",
+    "推荐",
+    "建议",
+    "补充量",
+    "好的剂量",
+    "剂量是",
+    "提高剂量",
+    "摄入量",
+    r"\brecommend",
+    r"\badequate intake\b",
     r"\bgood dose\b",
 )
 _EXCLUSIVE = _rx("只有", "唯一", "仅有", "仅限", r"\bonly\b", r"\bsolely\b")
 _COMPARATIVE = _rx("比", "更", "倍", r"\bthan\b", r"\btwice\b", r"\bmore\b", r"\blonger\b")
-_NOT_CLAIM = re.compile(r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源", re.IGNORECASE)
+_NOT_CLAIM = re.compile(
+    r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源", re.IGNORECASE
+)
 _BECAUSE = _rx("因为", "由于", "通过", "机制", r"\bbecause\b", r"\bby activating\b", r"\bthrough\b")
-_OFFICIAL = _rx("推荐摄入量", "补充量", "摄入量", "建议水平", "推荐量", r"\brecommended (?:daily )?intake\b",
-                r"\badequate intake\b", r"\brda\b", r"\brecommended\b")
-_INTERVENTION = _rx("它", "其", "补充", "剂量", "服用", "摄入", "治疗", r"\bit\b", r"\bsupplement", r"\bdose",
-                    r"\btaking\b", r"\bintake\b")
+_OFFICIAL = _rx(
+    "推荐摄入量",
+    "补充量",
+    "摄入量",
+    "建议水平",
+    "推荐量",
+    r"\brecommended (?:daily )?intake\b",
+    r"\badequate intake\b",
+    r"\brda\b",
+    r"\brecommended\b",
+)
+_INTERVENTION = _rx(
+    "它",
+    "其",
+    "补充",
+    "剂量",
+    "服用",
+    "摄入",
+    "治疗",
+    r"\bit\b",
+    r"\bsupplement",
+    r"\bdose",
+    r"\btaking\b",
+    r"\bintake\b",
+)
 _HALF = _rx("一半", "减半", r"\bhalve", r"\bby half\b")
-_PERCENT_DOWN = re.compile(r"(?:降低|减少|下降)[^，,。\d]{0,6}(\d+(?:\.\d+)?)\s*%|(\d+(?:\.\d+)?)\s*%[^，,。]{0,4}(?:lower|fewer|less)")
-_FOLD = re.compile(r"(\d+(?:\.\d+)?|两|二|三|四|五|八|十)\s*倍|\b(twice|two-fold|2-fold|three times|3-fold)\b", re.IGNORECASE)
+_PERCENT_DOWN = re.compile(
+    r"(?:降低|减少|下降)[^，,。\d]{0,6}(\d+(?:\.\d+)?)\s*%|(\d+(?:\.\d+)?)\s*%[^，,。]{0,4}(?:lower|fewer|less)"
+)
+_FOLD = re.compile(
+    r"(\d+(?:\.\d+)?|两|二|三|四|五|八|十)\s*倍|\b(twice|two-fold|2-fold|three times|3-fold)\b", re.IGNORECASE
+)
 _AT_LEAST = _rx("或更多", "以上", "至少", r"\bat least\b", r"\bor more\b")
-_ZH_FOLD = {"两": 2.0, "二": 2.0, "三": 3.0, "四": 4.0, "五": 5.0, "八": 8.0, "十": 10.0, "twice": 2.0,
-            "two-fold": 2.0, "2-fold": 2.0, "three times": 3.0, "3-fold": 3.0}
+_ZH_FOLD = {
+    "两": 2.0,
+    "二": 2.0,
+    "三": 3.0,
+    "四": 4.0,
+    "五": 5.0,
+    "八": 8.0,
+    "十": 10.0,
+    "twice": 2.0,
+    "two-fold": 2.0,
+    "2-fold": 2.0,
+    "three times": 3.0,
+    "3-fold": 3.0,
+}
 _STAT = re.compile(r"\d+(?:\.\d+)?\s*%|\d+\s*倍|[一二两三四五六七八九十]+倍|\d+\s*(?:处|例|人)")
 
 
@@ -129,7 +332,7 @@ def _ratio(t: str) -> tuple[float | None, bool, str]:
     if m := _FOLD.search(t):
         raw = (m.group(1) or m.group(2)).lower()
         value = _ZH_FOLD.get(raw) or float(raw)
-        return value, bool(_AT_LEAST.search(t[m.start():m.end() + 8])), m.group()
+        return value, bool(_AT_LEAST.search(t[m.start() : m.end() + 8])), m.group()
     return None, False, ""
 
 
@@ -170,7 +373,14 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             if k_forms:
                 last_form = named_form
             continue
-        if not (_EFFECT.search(t) or doses or _STAT.search(t) or _NO_EFFECT.search(t) or safe or _CAUTION.search(t)):
+        if not (
+            _EFFECT.search(t)
+            or doses
+            or _STAT.search(t)
+            or _NO_EFFECT.search(t)
+            or safe
+            or _CAUTION.search(t)
+        ):
             if k_forms:
                 last_form = named_form
             continue
@@ -195,7 +405,9 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             direction = "caution"
         elif _NO_EFFECT.search(t):
             direction = "no_effect"
-        elif _HARM.search(t) and not re.search(r"(?:降低|减少)[^，,。]{0,8}风险|\breduc\w*[^,.]{0,12}risk", t):
+        elif _HARM.search(t) and not re.search(
+            r"(?:降低|减少)[^，,。]{0,8}风险|\breduc\w*[^,.]{0,12}risk", t
+        ):
             direction = "harm"
         else:
             direction = "benefit"
@@ -210,32 +422,34 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             last_form = named_form
         else:
             form, inferred = last_form, bool(last_form)
-        claims.append(Claim(
-            id=f"c{len(claims) + 1}",
-            sentence=raw,
-            start=start,
-            end=end,
-            language=lang,
-            kind=_kind(outcome, direction, t, recommendation, bool(doses)),
-            outcome=outcome,
-            outcomes=tuple(ranked),
-            direction=direction,
-            certainty=certainty,
-            form=form,
-            form_inferred=inferred,
-            forms=tuple(forms),
-            dose=doses[0] if doses else None,
-            population=tuple(lexicon.find(t, "population")),
-            magnitude=magnitude,
-            ratio=ratio,
-            ratio_is_lower_bound=lower_bound,
-            certainty_words=tuple(dict.fromkeys(w.strip() for w in (*strong, *hedged))),
-            study_report=bool(_STUDY.search(t)),
-            observational=bool(_OBSERVATIONAL.search(t)),
-            recommendation=recommendation,
-            official=bool(_OFFICIAL.search(t)),
-            refers_to_intervention=bool(_INTERVENTION.search(t)),
-            exclusive=bool(_EXCLUSIVE.search(t)),
-            comparative=bool(_COMPARATIVE.search(t)),
-        ))
+        claims.append(
+            Claim(
+                id=f"c{len(claims) + 1}",
+                sentence=raw,
+                start=start,
+                end=end,
+                language=lang,
+                kind=_kind(outcome, direction, t, recommendation, bool(doses)),
+                outcome=outcome,
+                outcomes=tuple(ranked),
+                direction=direction,
+                certainty=certainty,
+                form=form,
+                form_inferred=inferred,
+                forms=tuple(forms),
+                dose=doses[0] if doses else None,
+                population=tuple(lexicon.find(t, "population")),
+                magnitude=magnitude,
+                ratio=ratio,
+                ratio_is_lower_bound=lower_bound,
+                certainty_words=tuple(dict.fromkeys(w.strip() for w in (*strong, *hedged))),
+                study_report=bool(_STUDY.search(t)),
+                observational=bool(_OBSERVATIONAL.search(t)),
+                recommendation=recommendation,
+                official=bool(_OFFICIAL.search(t)),
+                refers_to_intervention=bool(_INTERVENTION.search(t)),
+                exclusive=bool(_EXCLUSIVE.search(t)),
+                comparative=bool(_COMPARATIVE.search(t)),
+            )
+        )
     return claims

@@ -45,4 +45,5 @@ class BM25:
         if not cols:
             return np.zeros(self.tf_.shape[0])
         tf = self.tf_[:, cols]
-        return (self.idf_[cols] * tf * (self.k1 + 1) / (tf + self.norm_[:, None])).sum(axis=1)
+        out: np.ndarray = (self.idf_[cols] * tf * (self.k1 + 1) / (tf + self.norm_[:, None])).sum(axis=1)
+        return out

@@ -28,7 +28,9 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u00a0]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])[ \t\u00a0]+(?=[\u4e00-\u9fff])")
+_GAP = re.compile(
+    r"(?<=[\u4e00-\u9fff])[ \t\u00a0]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])[ \t\u00a0]+(?=[\u4e00-\u9fff])"
+)
 
 
 def normalize(text: str) -> str:
@@ -82,7 +84,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     in_list = False
     for s, e in spans:
         bullet = _BULLET.match(text[s:e]) is not None
-        if merged and bullet and (in_list or text[merged[-1][0]:merged[-1][1]].endswith((":", "："))):
+        if merged and bullet and (in_list or text[merged[-1][0] : merged[-1][1]].endswith((":", "："))):
             merged[-1] = (merged[-1][0], e)
             in_list = True
             continue
@@ -91,8 +93,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 ZH_NUMERAL = "[零〇一二两三四五六七八九十百千万]+"
 
@@ -119,9 +133,19 @@ def parse_chinese_number(s: str) -> int:
 
 #: Mass units and their size in micrograms.
 UNIT_UG: dict[str, float] = {
-    "µg": 1.0, "ug": 1.0, "mcg": 1.0, "微克": 1.0, "micrograms": 1.0, "microgram": 1.0,
-    "mg": 1000.0, "毫克": 1000.0, "milligrams": 1000.0, "milligram": 1000.0,
-    "g": 1e6, "克": 1e6, "grams": 1e6,
+    "µg": 1.0,
+    "ug": 1.0,
+    "mcg": 1.0,
+    "微克": 1.0,
+    "micrograms": 1.0,
+    "microgram": 1.0,
+    "mg": 1000.0,
+    "毫克": 1000.0,
+    "milligrams": 1000.0,
+    "milligram": 1000.0,
+    "g": 1e6,
+    "克": 1e6,
+    "grams": 1e6,
 }
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in UNIT_UG), key=len, reverse=True))
 _NUM = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|{ZH_NUMERAL})"
@@ -191,9 +215,10 @@ def tokenize(text: str, terms: dict[str, str]) -> list[str]:
     while i < n:
         hit = None
         for size in range(min(longest, n - i), 0, -1):
-            piece = t[i:i + size]
-            if piece in terms and (not piece[-1].isalnum() or not piece.isascii() or i + size >= n
-                                   or not t[i + size].isalnum()):
+            piece = t[i : i + size]
+            if piece in terms and (
+                not piece[-1].isalnum() or not piece.isascii() or i + size >= n or not t[i + size].isalnum()
+            ):
                 if piece.isascii() and i > 0 and t[i - 1].isalnum():
                     continue
                 hit = piece

@@ -57,12 +57,19 @@ CLINICAL = ("fracture", "cvd_events", "mortality")
 SURROGATE = ("bmd", "vascular_calcification", "cimt", "arterial_stiffness")
 EFFECT_OUTCOMES = CLINICAL + SURROGATE
 #: for a clinical outcome, the surrogates whose trials show what evidence exists short of it.
-SURROGATES_OF = {"fracture": ("bmd",), "cvd_events": ("vascular_calcification", "arterial_stiffness", "cimt", "ucmgp"),
-                 "mortality": ()}
+SURROGATES_OF = {
+    "fracture": ("bmd",),
+    "cvd_events": ("vascular_calcification", "arterial_stiffness", "cimt", "ucmgp"),
+    "mortality": (),
+}
 MECHANISM_OUTCOMES = ("mechanism", "osteocalcin", "ucmgp")
 _COMPATIBLE = {
-    "k2": {"k2", "mk4", "mk7", "k"}, "mk4": {"mk4", "k2", "k"}, "mk7": {"mk7", "k2", "k"},
-    "k1": {"k1", "k"}, "k": {"k", "k1", "k2", "mk4", "mk7"}, "": {"k", "k1", "k2", "mk4", "mk7"},
+    "k2": {"k2", "mk4", "mk7", "k"},
+    "mk4": {"mk4", "k2", "k"},
+    "mk7": {"mk7", "k2", "k"},
+    "k1": {"k1", "k"},
+    "k": {"k", "k1", "k2", "mk4", "mk7"},
+    "": {"k", "k1", "k2", "mk4", "mk7"},
 }
 _SEVERITY = {"contradicted": 4, "not_supported": 3, "overstated": 2, "supported": 1, "not_assessable": 0}
 TRIAL_ENDPOINTS = ("clinical", "surrogate", "biomarker")
@@ -89,6 +96,14 @@ def grade_of(entries: Sequence[EvidenceEntry]) -> str:
     return GRADE_LEVELS[max(e.grade_rank for e in entries)]
 
 
+def _within(x: float, lower: float | None, upper: float | None) -> bool:
+    return lower is not None and upper is not None and lower <= x <= upper
+
+
+def _overlap(low: float, high: float, lower: float | None, upper: float | None) -> bool:
+    return lower is not None and upper is not None and low <= upper and lower <= high
+
+
 def _best(entries: Sequence[EvidenceEntry]) -> int:
     return max((e.grade_rank for e in entries), default=-1)
 
@@ -105,18 +120,37 @@ def _no_effect_claim(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry
     found = _candidates(claim, outcome, entries)
     for s in SURROGATES_OF.get(outcome, ()):
         found += [e for e in _candidates(claim, s, entries) if e not in found]
-    strong_benefit = [e for e in found if e.direction == "benefit" and e.endpoint in TRIAL_ENDPOINTS
-                      and e.covers(outcome) and e.grade_rank >= GRADE_LEVELS.index("moderate")]
+    strong_benefit = [
+        e
+        for e in found
+        if e.direction == "benefit"
+        and e.endpoint in TRIAL_ENDPOINTS
+        and e.covers(outcome)
+        and e.grade_rank >= GRADE_LEVELS.index("moderate")
+    ]
     if strong_benefit:
-        return _j("contradicted", "no-effect claim vs moderate+ benefit", strong_benefit,
-                  "trials of at least moderate certainty do show a benefit",
-                  "已有中等以上确定性的试验显示有益")
+        return _j(
+            "contradicted",
+            "no-effect claim vs moderate+ benefit",
+            strong_benefit,
+            "trials of at least moderate certainty do show a benefit",
+            "已有中等以上确定性的试验显示有益",
+        )
     if found:
-        return _j("supported", "no-effect claim, no convincing benefit", found,
-                  "the trials show no effect or only low-certainty benefit",
-                  "现有试验显示无效或仅有低确定性的获益")
-    return _j("not_assessable", "no evidence", (), "nothing in the evidence base addresses it",
-              "证据库中没有相关证据")
+        return _j(
+            "supported",
+            "no-effect claim, no convincing benefit",
+            found,
+            "the trials show no effect or only low-certainty benefit",
+            "现有试验显示无效或仅有低确定性的获益",
+        )
+    return _j(
+        "not_assessable",
+        "no evidence",
+        (),
+        "nothing in the evidence base addresses it",
+        "证据库中没有相关证据",
+    )
 
 
 def _effect(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Judgement:
@@ -128,59 +162,123 @@ def _effect(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Jud
         harms = [e for e in trials if e.direction == "harm"]
         if harms:
             return _j("supported", "harm shown", harms, "trials show this harm", "试验显示了这一危害")
-        return _j("not_assessable", "harm/statistic not about supplementation", (),
-                  "an epidemiological statement the evidence base does not cover",
-                  "这是流行病学陈述，证据库未涵盖")
+        return _j(
+            "not_assessable",
+            "harm/statistic not about supplementation",
+            (),
+            "an epidemiological statement the evidence base does not cover",
+            "这是流行病学陈述，证据库未涵盖",
+        )
     if claim.form_inferred and not (claim.refers_to_intervention or claim.study_report or claim.dose):
-        return _j("not_assessable", "background statement", (),
-                  "a background statement that is not about vitamin K", "这是背景陈述，并非关于维生素K的说法")
+        return _j(
+            "not_assessable",
+            "background statement",
+            (),
+            "a background statement that is not about vitamin K",
+            "这是背景陈述，并非关于维生素K的说法",
+        )
     if claim.kind == "statistic" and claim.form_inferred and not claim.study_report:
-        return _j("not_assessable", "statistic not about vitamin K", (),
-                  "a statistic the evidence base does not cover", "证据库未涵盖这一统计数字")
+        return _j(
+            "not_assessable",
+            "statistic not about vitamin K",
+            (),
+            "a statistic the evidence base does not cover",
+            "证据库未涵盖这一统计数字",
+        )
     if claim.observational:
         if null and not benefit:
-            return _j("not_supported", "observational; trials null", null,
-                      "it rests on observational follow-up, and the trials found no difference",
-                      "依据的是人群随访（观察性）数据，而随机试验未发现差异")
+            return _j(
+                "not_supported",
+                "observational; trials null",
+                null,
+                "it rests on observational follow-up, and the trials found no difference",
+                "依据的是人群随访（观察性）数据，而随机试验未发现差异",
+            )
         if benefit:
-            return _j("supported", "observational; trials agree", benefit,
-                      "trials agree with the observational finding", "随机试验与观察性结果一致")
-        return _j("not_assessable", "observational, nothing in base", (),
-                  "no verified observational or trial evidence in the base", "证据库中没有经核实的相关证据")
+            return _j(
+                "supported",
+                "observational; trials agree",
+                benefit,
+                "trials agree with the observational finding",
+                "随机试验与观察性结果一致",
+            )
+        return _j(
+            "not_assessable",
+            "observational, nothing in base",
+            (),
+            "no verified observational or trial evidence in the base",
+            "证据库中没有经核实的相关证据",
+        )
     if outcome in CLINICAL and not trials:
         surrogate = [e for s in SURROGATES_OF[outcome] for e in _candidates(claim, s, entries)]
         expert = [e for e in found if e.endpoint == "expert"]
         if surrogate or expert:
-            return _j("not_supported", "clinical outcome without trials", surrogate + expert,
-                      "no trial has measured this outcome; only surrogate markers were studied",
-                      "没有试验测量过这一临床结局，只有替代指标的研究")
-        return _j("not_assessable", "no evidence", (), "nothing in the evidence base addresses it",
-                  "证据库中没有相关证据")
+            return _j(
+                "not_supported",
+                "clinical outcome without trials",
+                surrogate + expert,
+                "no trial has measured this outcome; only surrogate markers were studied",
+                "没有试验测量过这一临床结局，只有替代指标的研究",
+            )
+        return _j(
+            "not_assessable",
+            "no evidence",
+            (),
+            "nothing in the evidence base addresses it",
+            "证据库中没有相关证据",
+        )
     if not trials:
-        return _j("not_assessable", "no evidence", (), "nothing in the evidence base addresses it",
-                  "证据库中没有相关证据")
+        return _j(
+            "not_assessable",
+            "no evidence",
+            (),
+            "nothing in the evidence base addresses it",
+            "证据库中没有相关证据",
+        )
     if not benefit:
-        return _j("contradicted", "only null trials", null, "the trials that measured it found no benefit",
-                  "测量过这一结局的试验没有发现获益")
+        return _j(
+            "contradicted",
+            "only null trials",
+            null,
+            "the trials that measured it found no benefit",
+            "测量过这一结局的试验没有发现获益",
+        )
     if claim.ratio is not None and claim.ratio < 1:
         with_ci = [e for e in benefit if e.effect.lower is not None and e.effect.upper is not None]
-        if with_ci and not any(e.effect.lower <= claim.ratio <= e.effect.upper for e in with_ci  # type: ignore[operator]
-                               ):
-            return _j("overstated", "size outside CI", with_ci, "the claimed size lies outside the confidence interval",
-                      "所称的效应大小超出了置信区间")
+        if with_ci and not any(_within(claim.ratio, e.effect.lower, e.effect.upper) for e in with_ci):
+            return _j(
+                "overstated",
+                "size outside CI",
+                with_ci,
+                "the claimed size lies outside the confidence interval",
+                "所称的效应大小超出了置信区间",
+            )
     if claim.study_report:
-        return _j("supported", "study report matches", benefit,
-                  "it reports a study whose result the evidence confirms", "所述研究的结果与证据一致")
+        return _j(
+            "supported",
+            "study report matches",
+            benefit,
+            "it reports a study whose result the evidence confirms",
+            "所述研究的结果与证据一致",
+        )
     if claim.certainty == "strong" and _best(benefit) < GRADE_LEVELS.index("high"):
-        return _j("overstated", "strong wording, evidence not high", benefit + null,
-                  f"it is stated with certainty, but the evidence is {GRADE_LEVELS[_best(benefit)]} certainty"
-                  + (" and other trials found no effect" if null else ""),
-                  f"措辞过于肯定，但证据确定性为“{GRADE_ZH[GRADE_LEVELS[_best(benefit)]]}”"
-                  + ("，且另有试验未发现效果" if null else ""))
+        return _j(
+            "overstated",
+            "strong wording, evidence not high",
+            benefit + null,
+            f"it is stated with certainty, but the evidence is {GRADE_LEVELS[_best(benefit)]} certainty"
+            + (" and other trials found no effect" if null else ""),
+            f"措辞过于肯定，但证据确定性为“{GRADE_ZH[GRADE_LEVELS[_best(benefit)]]}”"
+            + ("，且另有试验未发现效果" if null else ""),
+        )
     if null and _best(null) > _best(benefit) and claim.certainty != "hedged":
-        return _j("overstated", "better evidence null", benefit + null,
-                  "the most reliable trials found no effect; only weaker trials show a benefit",
-                  "最可靠的试验未发现效果，只有较弱的试验显示获益")
+        return _j(
+            "overstated",
+            "better evidence null",
+            benefit + null,
+            "the most reliable trials found no effect; only weaker trials show a benefit",
+            "最可靠的试验未发现效果，只有较弱的试验显示获益",
+        )
     return _j("supported", "benefit shown", benefit, "trials show this benefit", "试验显示了这一获益")
 
 
@@ -188,96 +286,204 @@ def _pk(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     asked = [o for o in claim.outcomes if o in ("half_life", "bioavailability")]
     found = [e for o in asked for e in _candidates(claim, o, entries) if e.pk]
     if not found or not claim.comparative:
-        return _j("not_assessable", "pk not comparable", (), "no verified figure for this in the evidence base",
-                  "证据库中没有经核实的相关数据")
+        return _j(
+            "not_assessable",
+            "pk not comparable",
+            (),
+            "no verified figure for this in the evidence base",
+            "证据库中没有经核实的相关数据",
+        )
     if claim.ratio is not None and not claim.ratio_is_lower_bound:
-        return _j("not_assessable", "pk ratio unmeasured", found,
-                  "no source in the base gives this ratio", "证据库中没有来源给出这一倍数")
+        return _j(
+            "not_assessable",
+            "pk ratio unmeasured",
+            found,
+            "no source in the base gives this ratio",
+            "证据库中没有来源给出这一倍数",
+        )
     agree = []
     for o in asked:
         said = [dict(e.pk).get(o) for e in found if o in dict(e.pk)]
         agree.append(bool(said) and all(s == "longer" for s in said))
     if all(agree):
-        return _j("supported", "pk agrees", found, "the pharmacokinetic study agrees", "药代动力学研究与此一致")
+        return _j(
+            "supported", "pk agrees", found, "the pharmacokinetic study agrees", "药代动力学研究与此一致"
+        )
     if any(agree):
-        return _j("overstated", "pk partly agrees", found, "only part of the comparison holds; absorption was similar",
-                  "比较中只有一部分成立：两者吸收相近")
-    return _j("contradicted", "pk disagrees", found, "the pharmacokinetic study found otherwise", "药代动力学研究结果相反")
+        return _j(
+            "overstated",
+            "pk partly agrees",
+            found,
+            "only part of the comparison holds; absorption was similar",
+            "比较中只有一部分成立：两者吸收相近",
+        )
+    return _j(
+        "contradicted",
+        "pk disagrees",
+        found,
+        "the pharmacokinetic study found otherwise",
+        "药代动力学研究结果相反",
+    )
 
 
 def _intake(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     refs = [e for e in entries if e.verified and e.endpoint == "reference_intake"]
     if claim.official and claim.dose is not None:
         if claim.form in ("k2", "mk4", "mk7"):
-            return _j("overstated", "no K2 reference intake", refs,
-                      "official adequate intakes (90–120 µg a day) are for vitamin K as a whole; none exists for K2",
-                      "官方适宜摄入量（每天90–120 µg）针对的是维生素K总量，并没有K2的推荐量")
+            return _j(
+                "overstated",
+                "no K2 reference intake",
+                refs,
+                "official adequate intakes (90–120 µg a day) are for vitamin K as a whole; "
+                "none exists for K2",
+                "官方适宜摄入量（每天90–120 µg）针对的是维生素K总量，并没有K2的推荐量",
+            )
         ranges = [e for e in refs if e.effect.lower is not None and e.effect.upper is not None]
-        if any(claim.dose.low_ug <= e.effect.upper and e.effect.lower <= claim.dose.high_ug  # type: ignore[operator]
-               for e in ranges):
-            return _j("supported", "within reference intake", refs, "it matches the official adequate intakes",
-                      "与官方适宜摄入量相符")
+        if any(
+            _overlap(claim.dose.low_ug, claim.dose.high_ug, e.effect.lower, e.effect.upper)
+            for e in ranges
+        ):
+            return _j(
+                "supported",
+                "within reference intake",
+                refs,
+                "it matches the official adequate intakes",
+                "与官方适宜摄入量相符",
+            )
         if ranges:
-            return _j("contradicted", "outside reference intake", refs, "it differs from the official adequate intakes",
-                      "与官方适宜摄入量不符")
+            return _j(
+                "contradicted",
+                "outside reference intake",
+                refs,
+                "it differs from the official adequate intakes",
+                "与官方适宜摄入量不符",
+            )
     if claim.official:
-        return _j("not_assessable", "intake statistic", (), "no verified intake survey in the evidence base",
-                  "证据库中没有经核实的摄入量调查")
+        return _j(
+            "not_assessable",
+            "intake statistic",
+            (),
+            "no verified intake survey in the evidence base",
+            "证据库中没有经核实的摄入量调查",
+        )
     if claim.dose is not None:
-        near = [e for e in entries if e.verified and e.dose_ug and e.endpoint in TRIAL_ENDPOINTS
-                and compatible(claim.form, e) and claim.dose.low_ug / 3 <= e.dose_ug <= claim.dose.high_ug * 3]
+        near = [
+            e
+            for e in entries
+            if e.verified
+            and e.dose_ug
+            and e.endpoint in TRIAL_ENDPOINTS
+            and compatible(claim.form, e)
+            and claim.dose.low_ug / 3 <= e.dose_ug <= claim.dose.high_ug * 3
+        ]
         if near:
-            return _j("supported", "trial at this dose", near, "trials used a similar dose", "有试验使用了相近剂量")
-    return _j("not_supported", "dose without trials", refs,
-              "no trial supports this dose; official intakes cover vitamin K as a whole",
-              "没有试验支持这一剂量；官方摄入量针对的是维生素K总量")
+            return _j(
+                "supported", "trial at this dose", near, "trials used a similar dose", "有试验使用了相近剂量"
+            )
+    return _j(
+        "not_supported",
+        "dose without trials",
+        refs,
+        "no trial supports this dose; official intakes cover vitamin K as a whole",
+        "没有试验支持这一剂量；官方摄入量针对的是维生素K总量",
+    )
 
 
 def _mechanism(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Judgement:
-    found = [e for o in MECHANISM_OUTCOMES if o == outcome or o == "mechanism"
-             for e in _candidates(claim, o, entries)]
+    found = [
+        e
+        for o in MECHANISM_OUTCOMES
+        if o == outcome or o == "mechanism"
+        for e in _candidates(claim, o, entries)
+    ]
     found = list(dict.fromkeys(found))
     named = [f for f in claim.forms if f != "d3"]
     # A comparison between forms needs an entry that compared forms, including this one.
     compared = any(claim.form in e.forms and len(set(e.forms) - {"d3"}) >= 2 for e in found)
     specific = claim.form in ("mk4", "mk7", "k1")
     if not found or (claim.comparative and (len(named) >= 2 or specific) and not compared):
-        return _j("not_assessable", "mechanism not covered", (), "no verified entry addresses this mechanism",
-                  "证据库中没有经核实的条目涉及这一机制")
-    if claim.dose is not None and not any(e.dose_ug and claim.dose.low_ug / 3 <= e.dose_ug <= claim.dose.high_ug * 3
-                                          for e in found):
-        return _j("not_assessable", "dose-specific mechanism", (), "no entry studied this dose", "没有条目研究过这一剂量")
+        return _j(
+            "not_assessable",
+            "mechanism not covered",
+            (),
+            "no verified entry addresses this mechanism",
+            "证据库中没有经核实的条目涉及这一机制",
+        )
+    if claim.dose is not None and not any(
+        e.dose_ug and claim.dose.low_ug / 3 <= e.dose_ug <= claim.dose.high_ug * 3 for e in found
+    ):
+        return _j(
+            "not_assessable",
+            "dose-specific mechanism",
+            (),
+            "no entry studied this dose",
+            "没有条目研究过这一剂量",
+        )
     if claim.exclusive and claim.form in ("k2", "mk4", "mk7") and any("k1" in e.forms for e in found):
-        return _j("overstated", "exclusive form", found, "vitamin K1 does this too, not only K2",
-                  "维生素K1同样具有这一作用，并非只有K2")
-    return _j("supported", "mechanism established", found, "this is established biochemistry or a measured marker",
-              "这是公认的生化机制或已测得的标志物变化")
+        return _j(
+            "overstated",
+            "exclusive form",
+            found,
+            "vitamin K1 does this too, not only K2",
+            "维生素K1同样具有这一作用，并非只有K2",
+        )
+    return _j(
+        "supported",
+        "mechanism established",
+        found,
+        "this is established biochemistry or a measured marker",
+        "这是公认的生化机制或已测得的标志物变化",
+    )
 
 
 def judge(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     """The verdict for one claim (rules in the module docstring)."""
     outcome = claim.outcome
-    if claim.direction == "no_effect" and outcome in EFFECT_OUTCOMES + ("safety",):
+    if claim.direction == "no_effect" and outcome in (*EFFECT_OUTCOMES, "safety"):
         return _no_effect_claim(claim, outcome, entries)
     if outcome == "anticoagulant":
         cautions = [e for e in _candidates(claim, outcome, entries) if e.direction == "caution"]
         if claim.direction == "caution" and cautions:
-            return _j("supported", "anticoagulant caution", cautions,
-                      "vitamin K supplements can interfere with warfarin-type anticoagulants",
-                      "维生素K补充剂可干扰华法林类抗凝药")
-        return _j("not_assessable", "anticoagulant, not a caution", (), "nothing in the evidence base addresses it",
-                  "证据库中没有相关证据")
+            return _j(
+                "supported",
+                "anticoagulant caution",
+                cautions,
+                "vitamin K supplements can interfere with warfarin-type anticoagulants",
+                "维生素K补充剂可干扰华法林类抗凝药",
+            )
+        return _j(
+            "not_assessable",
+            "anticoagulant, not a caution",
+            (),
+            "nothing in the evidence base addresses it",
+            "证据库中没有相关证据",
+        )
     if outcome == "safety":
         found = _candidates(claim, outcome, entries)
         if not found:
-            return _j("not_assessable", "no evidence", (), "nothing in the evidence base addresses it",
-                      "证据库中没有相关证据")
+            return _j(
+                "not_assessable",
+                "no evidence",
+                (),
+                "nothing in the evidence base addresses it",
+                "证据库中没有相关证据",
+            )
         if claim.certainty == "strong":
-            return _j("overstated", "absolute safety", found,
-                      "trials found adverse events like a comparator's; no upper limit exists only for want of data",
-                      "试验中的不良反应与对照药相似；未设上限只是因为数据不足，并非证明绝对安全")
-        return _j("supported", "safety", found, "no upper limit is set and trials found comparable safety",
-                  "未设定可耐受最高摄入量，试验中安全性与对照相当")
+            return _j(
+                "overstated",
+                "absolute safety",
+                found,
+                "trials found adverse events like a comparator's; "
+                "no upper limit exists only for want of data",
+                "试验中的不良反应与对照药相似；未设上限只是因为数据不足，并非证明绝对安全",
+            )
+        return _j(
+            "supported",
+            "safety",
+            found,
+            "no upper limit is set and trials found comparable safety",
+            "未设定可耐受最高摄入量，试验中安全性与对照相当",
+        )
     if outcome == "intake":
         return _intake(claim, entries)
     if outcome in ("half_life", "bioavailability"):
@@ -287,9 +493,13 @@ def judge(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     if outcome in EFFECT_OUTCOMES:
         verdicts = [_effect(claim, o, entries) for o in claim.outcomes if o in EFFECT_OUTCOMES]
         return max(verdicts, key=lambda j: _SEVERITY[j.verdict])
-    return _j("not_assessable", "outcome not covered", (),
-              f"the evidence base does not cover {lexicon.label(outcome, 'en')}",
-              f"证据库未涵盖“{lexicon.label(outcome, 'zh')}”")
+    return _j(
+        "not_assessable",
+        "outcome not covered",
+        (),
+        f"the evidence base does not cover {lexicon.label(outcome, 'en')}",
+        f"证据库未涵盖“{lexicon.label(outcome, 'zh')}”",
+    )
 
 
 def explain(claim: Claim, judgement: Judgement, language: str) -> str:

@@ -21,8 +21,13 @@ from evisynth.core.errors import InputError
 from evisynth.services.claims import appraisal_html, appraisal_json, appraise_file
 
 console = Console()
-_COLOURS = {"supported": "green", "overstated": "yellow", "not_supported": "magenta", "contradicted": "red",
-            "not_assessable": "dim"}
+_COLOURS = {
+    "supported": "green",
+    "overstated": "yellow",
+    "not_supported": "magenta",
+    "contradicted": "red",
+    "not_assessable": "dim",
+}
 
 
 def appraise(
@@ -30,8 +35,12 @@ def appraise(
     lang: Annotated[str, typer.Option("--lang", help="auto, zh or en: the article's language.")] = "auto",
     json_output: Annotated[bool, typer.Option("--json", help="Print the appraisal as JSON.")] = False,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML appraisal report here.")] = None,
-    project: Annotated[Path | None, typer.Option(
-        "--project", help="A review project (.sqlite) whose pooled analyses are used as evidence too.")] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project", help="A review project (.sqlite) whose pooled analyses are used as evidence too."
+        ),
+    ] = None,
 ) -> None:
     """Find the health claims in an article and say, with the evidence, whether each holds."""
     if lang not in ("auto", "zh", "en"):
@@ -52,8 +61,12 @@ def appraise(
     for a in result.claims:
         text = a.claim.sentence.replace("\n", " ")
         colour = _COLOURS[a.verdict]
-        table.add_row(a.claim.id, text if len(text) <= 70 else text[:69] + "…",
-                      f"[{colour}]{VERDICT_WORDS[a.verdict][word]}[/{colour}]", a.grade or "—")
+        table.add_row(
+            a.claim.id,
+            text if len(text) <= 70 else text[:69] + "…",
+            f"[{colour}]{VERDICT_WORDS[a.verdict][word]}[/{colour}]",
+            a.grade or "—",
+        )
     console.print(table)
     for o in result.omissions:
         console.print(f"• {o}")

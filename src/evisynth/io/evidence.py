@@ -20,8 +20,27 @@ from evisynth.io.errors import ImportFormatError
 from evisynth.io.records.encoding import decode
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-_BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-           "blockquote", "ul", "ol", "table", "header", "footer"}
+_BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "section",
+    "article",
+    "blockquote",
+    "ul",
+    "ol",
+    "table",
+    "header",
+    "footer",
+}
 
 
 def default_evidence_path() -> Path:
@@ -75,8 +94,10 @@ def read_article(path: Path) -> str:
     """The article's text; HTML is reduced to its visible text."""
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
-        raise ImportFormatError(f"{path}: cannot appraise a {suffix or 'suffix-less'} file; "
-                                f"give one of {', '.join(ARTICLE_SUFFIXES)}")
+        raise ImportFormatError(
+            f"{path}: cannot appraise a {suffix or 'suffix-less'} file; "
+            f"give one of {', '.join(ARTICLE_SUFFIXES)}"
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -59,18 +59,34 @@ def project_entries(project_path: Path) -> list[EvidenceEntry]:
             better = (e.estimate < null) == bool(outcome.lower_is_better)
             direction = "benefit" if better else "harm"
         level = levels.get(s.spec.title, "low")
-        label = f"{s.result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f}), k = {len(s.result.studies)}"
-        entries.append(EvidenceEntry(
-            id=f"project:{s.spec.id}", citation=f"{review.protocol.title} — {s.spec.title}",
-            design="meta-analysis in the review project", outcome=found[0], also=tuple(found[1:]),
-            endpoint="surrogate", direction=direction, certainty=level if level in GRADE_ZH else "low",
-            source=f"project:{project_path.name}#{s.spec.id}", quote=label, verified=True,
-            forms=("k2", "mk7"), effect=Effect(label=label, measure=s.result.measure, value=e.estimate,
-                                                 lower=e.ci_low, upper=e.ci_high),
-            certainty_reason="evisynth's suggested GRADE rating for this analysis",
-            where=f"analysis {s.spec.id}", summary_en=f"{s.spec.title}: {label}",
-            summary_zh=f"{s.spec.title}：{label}", origin="review project",
-        ))
+        result = s.result
+        assert result is not None
+        label = (f"{result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f}), "
+                 f"k = {len(result.studies)}")
+        entries.append(
+            EvidenceEntry(
+                id=f"project:{s.spec.id}",
+                citation=f"{review.protocol.title} — {s.spec.title}",
+                design="meta-analysis in the review project",
+                outcome=found[0],
+                also=tuple(found[1:]),
+                endpoint="surrogate",
+                direction=direction,
+                certainty=level if level in GRADE_ZH else "low",
+                source=f"project:{project_path.name}#{s.spec.id}",
+                quote=label,
+                verified=True,
+                forms=("k2", "mk7"),
+                effect=Effect(
+                    label=label, measure=result.measure, value=e.estimate, lower=e.ci_low, upper=e.ci_high
+                ),
+                certainty_reason="evisynth's suggested GRADE rating for this analysis",
+                where=f"analysis {s.spec.id}",
+                summary_en=f"{s.spec.title}: {label}",
+                summary_zh=f"{s.spec.title}：{label}",
+                origin="review project",
+            )
+        )
     return entries
 
 
@@ -100,21 +116,41 @@ def _segments(appraisal: ArticleAppraisal) -> list[dict[str, Any]]:
         if c.start < pos:
             continue
         if c.start > pos:
-            out.append({"text": text[pos:c.start], "claim": None})
-        out.append({"text": text[c.start:c.end], "claim": {
-            "id": c.id, "verdict": a.verdict, "word": VERDICT_WORDS[a.verdict][lang],
-            "grade": (GRADE_ZH.get(a.grade, a.grade) if lang == "zh" else a.grade),
-            "explanation": a.explanation,
-            "evidence": [{
-                "id": u.entry.id, "role": u.role, "citation": u.entry.citation, "doi": u.entry.doi,
-                "design": u.entry.design, "population": u.entry.population,
-                "summary": u.entry.summary(lang), "effect": u.entry.effect.label,
-                "certainty": GRADE_ZH.get(u.entry.certainty, u.entry.certainty) if lang == "zh"
-                else u.entry.certainty,
-                "integrity": u.entry.integrity, "source": u.entry.source, "where": u.entry.where,
-                "quote": u.entry.quote, "verified": u.entry.verified,
-            } for u in a.evidence if u.role != "self"],
-        }})
+            out.append({"text": text[pos : c.start], "claim": None})
+        out.append(
+            {
+                "text": text[c.start : c.end],
+                "claim": {
+                    "id": c.id,
+                    "verdict": a.verdict,
+                    "word": VERDICT_WORDS[a.verdict][lang],
+                    "grade": (GRADE_ZH.get(a.grade, a.grade) if lang == "zh" else a.grade),
+                    "explanation": a.explanation,
+                    "evidence": [
+                        {
+                            "id": u.entry.id,
+                            "role": u.role,
+                            "citation": u.entry.citation,
+                            "doi": u.entry.doi,
+                            "design": u.entry.design,
+                            "population": u.entry.population,
+                            "summary": u.entry.summary(lang),
+                            "effect": u.entry.effect.label,
+                            "certainty": GRADE_ZH.get(u.entry.certainty, u.entry.certainty)
+                            if lang == "zh"
+                            else u.entry.certainty,
+                            "integrity": u.entry.integrity,
+                            "source": u.entry.source,
+                            "where": u.entry.where,
+                            "quote": u.entry.quote,
+                            "verified": u.entry.verified,
+                        }
+                        for u in a.evidence
+                        if u.role != "self"
+                    ],
+                },
+            }
+        )
         pos = c.end
     out.append({"text": text[pos:], "claim": None})
     return out
@@ -123,8 +159,16 @@ def _segments(appraisal: ArticleAppraisal) -> list[dict[str, Any]]:
 def appraisal_html(appraisal: ArticleAppraisal, *, title: str) -> str:
     """A self-contained HTML page: the article with each claim coloured by its verdict."""
     lang = "zh" if appraisal.language == "zh" else "en"
-    legend = [{"verdict": v, "word": VERDICT_WORDS[v][lang], "count": appraisal.counts.get(v, 0)}
-              for v in VERDICTS]
-    return render_claims_html({"title": title, "language": lang, "legend": legend,
-                               "segments": _segments(appraisal), "omissions": list(appraisal.omissions),
-                               "n_claims": len(appraisal.claims)})
+    legend = [
+        {"verdict": v, "word": VERDICT_WORDS[v][lang], "count": appraisal.counts.get(v, 0)} for v in VERDICTS
+    ]
+    return render_claims_html(
+        {
+            "title": title,
+            "language": lang,
+            "legend": legend,
+            "segments": _segments(appraisal),
+            "omissions": list(appraisal.omissions),
+            "n_claims": len(appraisal.claims),
+        }
+    )
