@@ -15,6 +15,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED_SEEDS = REPO.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +23,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real test data not found at {SHARED_DATA} (../shared/data)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_seeds() -> Path:
+    """The five source documents (../shared/seeds), never copied into the repository."""
+    if not SHARED_SEEDS.is_dir():
+        pytest.skip(f"seed documents not found at {SHARED_SEEDS} (../shared/seeds)")
+    return SHARED_SEEDS

@@ -195,7 +195,7 @@ def appraise(text: str, base: EvidenceBase, *, language: str = "auto", top_k: in
             ClaimAppraisal(
                 claim=claim,
                 verdict=j.verdict,
-                grade=grade_of(j.decisive),
+                grade=grade_of(j.decisive) if j.verdict != "not_assessable" else "",
                 explanation=explain(claim, j, lang),
                 rule=j.rule,
                 evidence=tuple(uses),

@@ -36,9 +36,23 @@ from evisynth.claims.text import detect_language, normalize, quantities, sentenc
 #: mentioned in passing ("intake") last.
 HEAD: tuple[str, ...] = ("anticoagulant", "drug_interaction", "testing", "storage", "coagulation")
 OUTCOME_ORDER: tuple[str, ...] = (
-    *HEAD, "fracture", "cvd_events", "mortality", "vascular_calcification", "cimt",
-    "arterial_stiffness", "bmd", "half_life", "bioavailability", "safety", "osteocalcin", "ucmgp",
-    "deficiency", "food_source", "mechanism", "intake",
+    *HEAD,
+    "fracture",
+    "cvd_events",
+    "mortality",
+    "vascular_calcification",
+    "cimt",
+    "arterial_stiffness",
+    "bmd",
+    "half_life",
+    "bioavailability",
+    "safety",
+    "osteocalcin",
+    "ucmgp",
+    "deficiency",
+    "food_source",
+    "mechanism",
+    "intake",
 )
 
 
@@ -238,7 +252,6 @@ _OBSERVATIONAL = _rx(
     "人群中",
     "摄入量高的人群",
     "水平较低",
-    "相关性",
     r"\bobservational\b",
     r"\bcohort\b",
     r"\bassociat",
@@ -259,7 +272,8 @@ _RECOMMEND = _rx(
 _EXCLUSIVE = _rx("只有", "唯一", "仅有", "仅限", r"\bonly\b", r"\bsolely\b")
 _COMPARATIVE = _rx("比", "更", "倍", r"\bthan\b", r"\btwice\b", r"\bmore\b", r"\blonger\b")
 _NOT_CLAIM = re.compile(
-    r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源", re.IGNORECASE
+    r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源|^\s*(?:目的|方法|objectives?|methods?|aims?)\s*[:：]",
+    re.IGNORECASE,
 )
 _BECAUSE = _rx("因为", "由于", "通过", "机制", r"\bbecause\b", r"\bby activating\b", r"\bthrough\b")
 _OFFICIAL = _rx(

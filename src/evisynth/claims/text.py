@@ -68,6 +68,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     lines: list[tuple[int, int]] = []
     start = 0
     for m in _END.finditer(text):
+        if m.group() == "\n" and _wrapped(text, m.start()):
+            continue
         end = m.end() if m.group() != "\n" else m.start()
         lines.append((start, end))
         start = m.end()
@@ -91,6 +93,24 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         in_list = False
         merged.append((s, e))
     return merged
+
+
+_TERMINAL = tuple('。！？!?;；:：.…)）”"')
+WRAP_MIN = 30
+
+
+def _wrapped(text: str, newline: int) -> bool:
+    """A line break inside a sentence: text extracted from PDFs wraps long lines mid-sentence.
+
+    The break is ignored when the line before it holds at least ``WRAP_MIN`` characters and
+    does not end a sentence, and the next non-blank line is not a bullet or a heading.
+    """
+    before = text[:newline].rstrip()
+    line = before[before.rfind("\n") + 1 :].strip()
+    if len(line) < WRAP_MIN or line.endswith(_TERMINAL):
+        return False
+    nxt = re.match(r"\s*(\S[^\n]*)", text[newline:])
+    return bool(nxt) and _BULLET.match(nxt.group(1) + " ") is None and not nxt.group(1).startswith("**")
 
 
 _ZH_DIGITS = {

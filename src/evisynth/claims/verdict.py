@@ -340,8 +340,7 @@ def _intake(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
             )
         ranges = [e for e in refs if e.effect.lower is not None and e.effect.upper is not None]
         if any(
-            _overlap(claim.dose.low_ug, claim.dose.high_ug, e.effect.lower, e.effect.upper)
-            for e in ranges
+            _overlap(claim.dose.low_ug, claim.dose.high_ug, e.effect.lower, e.effect.upper) for e in ranges
         ):
             return _j(
                 "supported",
