@@ -47,7 +47,9 @@ def test_recall_and_agreement_meet_the_targets(
     assert bad == 0
 
 
-def test_every_verdict_other_than_not_assessable_has_a_grade(base: EvidenceBase, seed_text: dict[str, str]) -> None:
+def test_every_verdict_other_than_not_assessable_has_a_grade(
+    base: EvidenceBase, seed_text: dict[str, str]
+) -> None:
     for seed in ("002", "003", "004"):
         for a in appraise(seed_text[seed], base).claims:
             if a.verdict == "not_assessable":
@@ -63,6 +65,8 @@ def test_explanations_follow_the_article_language(base: EvidenceBase, seed_text:
     assert all(re.search(r"[\u4e00-\u9fff]", a.explanation) for a in result.claims)
 
 
-def test_the_supplement_article_is_told_what_it_left_out(base: EvidenceBase, seed_text: dict[str, str]) -> None:
+def test_the_supplement_article_is_told_what_it_left_out(
+    base: EvidenceBase, seed_text: dict[str, str]
+) -> None:
     omissions = " ".join(appraise(seed_text["003"], base).omissions)
     assert "日本" in omissions

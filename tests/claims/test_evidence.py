@@ -42,7 +42,9 @@ def test_seed_quotes_are_in_the_seeds_and_hold_their_numbers(
     for d in seed_entries:
         seed = d["source"][5:8]
         assert squash(d["quote"]) in squash(seed_text[seed]), d["id"]
-        label_numbers = re.findall(r"(?<![A-Za-z\d.-])\d+(?:\.\d+)?", (d.get("effect") or {}).get("label", ""))
+        label_numbers = re.findall(
+            r"(?<![A-Za-z\d.-])\d+(?:\.\d+)?", (d.get("effect") or {}).get("label", "")
+        )
         if label_numbers:
             assert any(n in squash(d["quote"]) for n in label_numbers), d["id"]
 
@@ -72,7 +74,9 @@ def test_a_verified_entry_without_a_quote_is_refused(evidence_dicts: list[dict[s
         entry_from_dict(d)
 
 
-def test_expert_statements_from_the_article_itself_are_not_used(base: EvidenceBase, seed_text: dict[str, str]) -> None:
+def test_expert_statements_from_the_article_itself_are_not_used(
+    base: EvidenceBase, seed_text: dict[str, str]
+) -> None:
     result = appraise(seed_text["002"], base)
     used = {u.entry.id for a in result.claims for u in a.evidence if u.role == "decisive"}
     assert not used & {"s002_sbm_fracture", "s002_sbm_cvd"}

@@ -25,9 +25,11 @@ def test_chinese_numeral_dose() -> None:
 
 
 def test_english_claims() -> None:
-    text = ("Its bioavailability is twice that of K1. K2 prevents cardiovascular disease. "
-            "The recommended intake of vitamin K2 is 50–200 µg a day. "
-            "Vitamin K2 may slightly improve bone mineral density in postmenopausal women.")
+    text = (
+        "Its bioavailability is twice that of K1. K2 prevents cardiovascular disease. "
+        "The recommended intake of vitamin K2 is 50–200 µg a day. "
+        "Vitamin K2 may slightly improve bone mineral density in postmenopausal women."
+    )
     pk, cvd, intake, bmd = extract_claims(text)
     assert (pk.outcome, pk.kind, pk.ratio, pk.ratio_is_lower_bound) == ("bioavailability", "pk", 2.0, False)
     assert (cvd.form, cvd.outcome, cvd.direction) == ("k2", "cvd_events", "benefit")
@@ -37,9 +39,11 @@ def test_english_claims() -> None:
 
 
 def test_negation_caution_and_safety() -> None:
-    text = ("尚无大型高质量 RCT 表明维生素 D3 和 K2 联合补充可显著降低普通人群的骨折发生率。"
-            "服用华法林的人在服用维生素K之前应咨询医生。"
-            "大剂量MK-4治疗骨质疏松没有副作用。")
+    text = (
+        "尚无大型高质量 RCT 表明维生素 D3 和 K2 联合补充可显著降低普通人群的骨折发生率。"
+        "服用华法林的人在服用维生素K之前应咨询医生。"
+        "大剂量MK-4治疗骨质疏松没有副作用。"
+    )
     neg, caution, safe = extract_claims(text)
     assert (neg.direction, neg.outcome) == ("no_effect", "fracture")
     assert (caution.direction, caution.outcome) == ("caution", "anticoagulant")
@@ -62,12 +66,14 @@ def test_form_carried_from_context_and_marked_inferred() -> None:
 
 
 def test_questions_headings_and_references_are_not_claims() -> None:
-    text = ("维生素 K 应该与维生素 D 一起服用吗?\n**骨骼健康**\n"
-            "李丹. 维生素K2对骨质疏松及心血管疾病的影响[J]. 中国老年学杂志, 2021.")
+    text = (
+        "维生素 K 应该与维生素 D 一起服用吗?\n**骨骼健康**\n"
+        "李丹. 维生素K2对骨质疏松及心血管疾病的影响[J]. 中国老年学杂志, 2021."
+    )
     assert extract_claims(text) == []
 
 
 def test_spans_point_into_the_original_text() -> None:
     text = "前言。\n维生素K2可以降低骨折风险。"
     c = one(text)
-    assert text[c.start:c.end] == c.sentence == "维生素K2可以降低骨折风险。"
+    assert text[c.start : c.end] == c.sentence == "维生素K2可以降低骨折风险。"

@@ -24,7 +24,9 @@ def test_thinner_intima_claim_is_contradicted_by_the_reviews_own_results(
     assert decisive & {"s000_cacs", "s000_aac", "s000_conclusion", "s000_cimt"}
 
 
-def test_conclusion_is_contradicted_and_cites_cimt_and_cacs(base: EvidenceBase, seed_text: dict[str, str]) -> None:
+def test_conclusion_is_contradicted_and_cites_cimt_and_cacs(
+    base: EvidenceBase, seed_text: dict[str, str]
+) -> None:
     result = appraise(abstract(seed_text["000"]), base)
     conclusion = next(a for a in result.claims if a.claim.sentence.startswith("结论"))
     assert conclusion.verdict == "contradicted"

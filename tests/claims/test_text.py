@@ -17,8 +17,16 @@ from evisynth.claims.text import (
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("四十五", 45), ("十二", 12), ("十", 10), ("两百", 200), ("一千五百", 1500), ("三万", 30000), ("五", 5),
-     ("一百零五", 105)],
+    [
+        ("四十五", 45),
+        ("十二", 12),
+        ("十", 10),
+        ("两百", 200),
+        ("一千五百", 1500),
+        ("三万", 30000),
+        ("五", 5),
+        ("一百零五", 105),
+    ],
 )
 def test_chinese_numerals(text: str, value: int) -> None:
     assert parse_chinese_number(text) == value
@@ -65,10 +73,17 @@ def test_language_detection() -> None:
 
 
 def test_sentences_split_in_both_languages_and_keep_bullet_lists_with_their_lead() -> None:
-    text = "临床试验表明,45mg维生素K2(MK-4)有助于:\n- 延缓骨质流失\n- 降低骨折风险\n下一句。Vitamin K is safe. Next one"
+    text = (
+        "临床试验表明,45mg维生素K2(MK-4)有助于:\n- 延缓骨质流失\n- 降低骨折风险\n"
+        "下一句。Vitamin K is safe. Next one"
+    )
     got = [text[s:e] for s, e in sentence_spans(text)]
-    assert got == ["临床试验表明,45mg维生素K2(MK-4)有助于:\n- 延缓骨质流失\n- 降低骨折风险", "下一句。",
-                   "Vitamin K is safe.", "Next one"]
+    assert got == [
+        "临床试验表明,45mg维生素K2(MK-4)有助于:\n- 延缓骨质流失\n- 降低骨折风险",
+        "下一句。",
+        "Vitamin K is safe.",
+        "Next one",
+    ]
 
 
 def test_segmentation_keeps_domain_terms_whole_and_adds_concepts() -> None:
@@ -88,9 +103,18 @@ def test_chinese_and_english_meet_on_concepts() -> None:
 
 @pytest.mark.parametrize(
     ("text", "form"),
-    [("维生素K2(MK-4)", "mk4"), ("甲萘醌-4", "mk4"), ("四烯甲萘醌", "mk4"), ("menatetrenone", "mk4"),
-     ("MK-7", "mk7"), ("menaquinone-7", "mk7"), ("叶绿醌", "k1"), ("phylloquinone", "k1"), ("维生素 K2", "k2"),
-     ("维生素K", "k")],
+    [
+        ("维生素K2(MK-4)", "mk4"),
+        ("甲萘醌-4", "mk4"),
+        ("四烯甲萘醌", "mk4"),
+        ("menatetrenone", "mk4"),
+        ("MK-7", "mk7"),
+        ("menaquinone-7", "mk7"),
+        ("叶绿醌", "k1"),
+        ("phylloquinone", "k1"),
+        ("维生素 K2", "k2"),
+        ("维生素K", "k"),
+    ],
 )
 def test_forms(text: str, form: str) -> None:
     assert find(text, "form")[0] == form

@@ -49,7 +49,7 @@ def project_entries(project_path: Path) -> list[EvidenceEntry]:
         outcome = outcomes.get(s.spec.outcome)
         if e is None or outcome is None:
             continue
-        found = lexicon.find(f"{outcome.name} {outcome.name_en}", "outcome")
+        found = lexicon.find(outcome.name_en, "outcome") or lexicon.find(outcome.name, "outcome")
         if not found:
             continue
         null = 0.0
