@@ -12,13 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from evisynth.analysis.review import synthesise
 from evisynth.claims import ArticleAppraisal, EvidenceBase, EvidenceEntry, appraise, lexicon
 from evisynth.claims.model import GRADE_ZH, VERDICT_WORDS, VERDICTS, Effect
 from evisynth.io.evidence import load_evidence, read_article
 from evisynth.report.claims import render_claims_html
-from evisynth.services import appraisal_tables
-from evisynth.storage.project import open_project
 
 _LEVEL_FROM_ZH = {v: k for k, v in GRADE_ZH.items()}
 
@@ -36,6 +33,11 @@ def project_entries(project_path: Path) -> list[EvidenceEntry]:
     ``no_effect`` when the CI includes the null, else benefit or harm by the outcome's
     ``lower_is_better``; the certainty is evisynth's suggested GRADE rating for the analysis.
     """
+    # Imported here: appraising an article alone should not pay for the database and statistics stack.
+    from evisynth.analysis.review import synthesise
+    from evisynth.services import appraisal_tables
+    from evisynth.storage.project import open_project
+
     project = open_project(project_path)
     review = project.load_review()
     appraisals = project.load_appraisals()
