@@ -73,8 +73,10 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{len(text)} characters, {claims} claims: warm {warm:.3f} s (median of {args.repeat}), "
-              f"cold start in a new process {cold:.3f} s")
+        print(
+            f"{len(text)} characters, {claims} claims: warm {warm:.3f} s (median of {args.repeat}), "
+            f"cold start in a new process {cold:.3f} s"
+        )
 
 
 if __name__ == "__main__":

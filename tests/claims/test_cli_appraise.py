@@ -35,6 +35,7 @@ def entry_point(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPa
     captured = capsys.readouterr()
     return Result(int(stop.value.code or 0), captured.out, captured.err)
 
+
 ARTICLE = (
     "大剂量维生素K2增强骨密度\n"
     "临床试验表明，每天45mg维生素K2(MK-4)可增加骨密度并显著降低骨折风险。"
@@ -70,9 +71,11 @@ def test_html_report_escapes_the_article_and_shows_words_and_evidence(tmp_path: 
 
 def test_english_html_article(tmp_path: Path) -> None:
     article = tmp_path / "a.html"
-    article.write_text("<html><head><style>p{}</style></head><body><p>K2 prevents cardiovascular disease.</p>"
-                       "<p>People taking warfarin should consult their doctor before taking vitamin K.</p></body></html>",
-                       encoding="utf-8")
+    article.write_text(
+        "<html><head><style>p{}</style></head><body><p>K2 prevents cardiovascular disease.</p>"
+        "<p>People taking warfarin should consult their doctor before taking vitamin K.</p></body></html>",
+        encoding="utf-8",
+    )
     proc = cli("appraise", str(article), "--json", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)

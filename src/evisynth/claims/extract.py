@@ -289,7 +289,6 @@ _OFFICIAL = _rx(
 )
 _INTERVENTION = _rx(
     "它",
-    "其",
     "补充",
     "剂量",
     "服用",
@@ -324,6 +323,20 @@ _ZH_FOLD = {
     "3-fold": 3.0,
 }
 _STAT = re.compile(r"\d+(?:\.\d+)?\s*%|\d+\s*倍|[一二两三四五六七八九十]+倍|\d+\s*(?:处|例|人)")
+
+
+HEADING_MAX = 30
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """A short line of its own without sentence-ending punctuation ("剂量建议与研究依据")."""
+    whole_line = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
+    raw = text[start:end].strip()
+    return (
+        whole_line
+        and len(raw) < HEADING_MAX
+        and not raw.endswith(("。", "！", "!", ".", "；", ";", ")", "）"))
+    )
 
 
 def _primary_form(t: str, forms: list[str]) -> str:
@@ -378,7 +391,7 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
             named_form = _primary_form(t, k_forms)
         outcomes = lexicon.find(t, "outcome")
         doses = quantities(t)
-        if len(t) < 8 or _NOT_CLAIM.search(raw.strip()):
+        if len(t) < 8 or _NOT_CLAIM.search(raw.strip()) or _is_heading(text, start, end):
             if k_forms:
                 last_form = named_form
             continue

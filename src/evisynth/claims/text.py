@@ -110,7 +110,9 @@ def _wrapped(text: str, newline: int) -> bool:
     if len(line) < WRAP_MIN or line.endswith(_TERMINAL):
         return False
     nxt = re.match(r"\s*(\S[^\n]*)", text[newline:])
-    return bool(nxt) and _BULLET.match(nxt.group(1) + " ") is None and not nxt.group(1).startswith("**")
+    if nxt is None:
+        return False
+    return _BULLET.match(nxt.group(1) + " ") is None and not nxt.group(1).startswith("**")
 
 
 _ZH_DIGITS = {

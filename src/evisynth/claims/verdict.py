@@ -11,7 +11,9 @@ The verdicts, by the kind of claim (first rule that applies):
 
 1. A claim that no benefit has been shown ("尚无高质量 RCT …", "no evidence that …"):
    *contradicted* when a randomised trial or meta-analysis of at least moderate GRADE certainty
-   shows the benefit; *supported* when the entries show no effect or only low-certainty benefit.
+   shows the benefit and no null trial is as certain; *supported* when the entries show no
+   effect, only low-certainty benefit, or conflict. A background sentence (no vitamin K form
+   named, no reference to taking it) is *not assessable*.
 2. Anticoagulants: a caution is *supported* by entries that warn of the interaction; other
    statements about anticoagulants are *not assessable*.
 3. Safety: "safe"/"no toxicity" is *supported*; said absolutely or emphatically ("没有副作用",
@@ -120,6 +122,9 @@ def _no_effect_claim(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry
     found = _candidates(claim, outcome, entries)
     for s in SURROGATES_OF.get(outcome, ()):
         found += [e for e in _candidates(claim, s, entries) if e not in found]
+    if claim.form_inferred and not (claim.refers_to_intervention or claim.study_report):
+        return _background()
+    null_rank = _best([e for e in found if e.direction in ("no_effect", "harm") and e.covers(outcome)])
     strong_benefit = [
         e
         for e in found
@@ -127,6 +132,7 @@ def _no_effect_claim(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry
         and e.endpoint in TRIAL_ENDPOINTS
         and e.covers(outcome)
         and e.grade_rank >= GRADE_LEVELS.index("moderate")
+        and e.grade_rank > null_rank
     ]
     if strong_benefit:
         return _j(
@@ -150,6 +156,16 @@ def _no_effect_claim(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry
         (),
         "nothing in the evidence base addresses it",
         "证据库中没有相关证据",
+    )
+
+
+def _background() -> Judgement:
+    return _j(
+        "not_assessable",
+        "background statement",
+        (),
+        "a background statement that is not about vitamin K",
+        "这是背景陈述，并非关于维生素K的说法",
     )
 
 
