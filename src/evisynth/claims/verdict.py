@@ -122,7 +122,7 @@ def _no_effect_claim(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry
     found = _candidates(claim, outcome, entries)
     for s in SURROGATES_OF.get(outcome, ()):
         found += [e for e in _candidates(claim, s, entries) if e not in found]
-    if claim.form_inferred and not (claim.refers_to_intervention or claim.study_report):
+    if (claim.form_inferred or not claim.form) and not (claim.refers_to_intervention or claim.study_report):
         return _background()
     null_rank = _best([e for e in found if e.direction in ("no_effect", "harm") and e.covers(outcome)])
     strong_benefit = [
@@ -185,7 +185,9 @@ def _effect(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Jud
             "an epidemiological statement the evidence base does not cover",
             "这是流行病学陈述，证据库未涵盖",
         )
-    if claim.form_inferred and not (claim.refers_to_intervention or claim.study_report or claim.dose):
+    if (claim.form_inferred or not claim.form) and not (
+        claim.refers_to_intervention or claim.study_report or claim.dose
+    ):
         return _j(
             "not_assessable",
             "background statement",
