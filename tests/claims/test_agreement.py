@@ -70,3 +70,10 @@ def test_the_supplement_article_is_told_what_it_left_out(
 ) -> None:
     omissions = " ".join(appraise(seed_text["003"], base).omissions)
     assert "日本" in omissions
+
+
+def test_wrong_terms_are_pointed_out(base: EvidenceBase, seed_text: dict[str, str]) -> None:
+    notes_003 = " ".join(appraise(seed_text["003"], base).terminology)
+    assert "甲喹酮" in notes_003 and "甲萘醌" in notes_003
+    notes_000 = " ".join(appraise(seed_text["000"], base).terminology)
+    assert "骨保护素" in notes_000 and "Matrix Gla Protein" in notes_000

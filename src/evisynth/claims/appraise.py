@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from evisynth.claims import lexicon
 from evisynth.claims.extract import extract_claims
 from evisynth.claims.model import (
     VERDICTS,
@@ -202,7 +203,9 @@ def appraise(text: str, base: EvidenceBase, *, language: str = "auto", top_k: in
             )
         )
     counts = Counter(a.verdict for a in results)
+    notes = tuple(zh if lang == "zh" else en for _, zh, en in lexicon.terminology(text))
     return ArticleAppraisal(
+        terminology=notes,
         language=lang,
         text=text,
         claims=tuple(results),

@@ -301,3 +301,40 @@ def label(concept_id: str, language: str) -> str:
     if c is None:
         return concept_id
     return c.label_zh if language == "zh" else c.label_en
+
+
+#: Wrong or misleading terms seen in Chinese and English writing on vitamin K, with the correct
+#: term (zh, en). Matched on normalised lower-case text.
+TERMINOLOGY: tuple[tuple[str, str, str], ...] = (
+    (
+        "甲喹酮",
+        "“甲喹酮”应为“甲萘醌”（menaquinone）；MK-4即甲萘醌-4（四烯甲萘醌）。",
+        "'甲喹酮' should read '甲萘醌' (menaquinone); MK-4 is menaquinone-4 (menatetrenone).",
+    ),
+    (
+        "骨钙蛋白",
+        "“骨钙蛋白”易与骨钙素混淆；OPG（osteoprotegerin）的规范译名是“骨保护素”。",
+        "'骨钙蛋白' is easily confused with osteocalcin; OPG (osteoprotegerin) is 骨保护素.",
+    ),
+    (
+        "matrix gal protein",
+        "“Matrix Gal Protein”应为“Matrix Gla Protein”（基质Gla蛋白）。",
+        "'Matrix Gal Protein' should read 'Matrix Gla Protein'.",
+    ),
+    (
+        "基质谷氨酸",
+        "MGP是“基质Gla蛋白”（含γ-羧基谷氨酸的蛋白），不是“基质谷氨酸”。",
+        "MGP is matrix Gla protein (a γ-carboxyglutamate protein), not 'matrix glutamate'.",
+    ),
+    (
+        "mki到mk14",
+        "“MKI”应为“MK-1”（甲萘醌按侧链异戊二烯单位数记为MK-n）。",
+        "'MKI' should read 'MK-1' (menaquinones are named MK-n by their isoprenoid units).",
+    ),
+)
+
+
+def terminology(text: str) -> list[tuple[str, str, str]]:
+    """The wrong terms of :data:`TERMINOLOGY` found in ``text``: (term, note_zh, note_en)."""
+    t = normalize(text).lower()
+    return [entry for entry in TERMINOLOGY if entry[0] in t]

@@ -134,10 +134,11 @@ class ClaimAppraisal(Serializable):
 
 @dataclass(frozen=True)
 class ArticleAppraisal(Serializable):
-    """Every claim of one article with its verdict, plus what the article left out."""
+    """Every claim of one article with its verdict, what the article left out, and wrong terms."""
 
     language: str
     text: str
     claims: tuple[ClaimAppraisal, ...]
     omissions: tuple[str, ...] = ()
+    terminology: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)

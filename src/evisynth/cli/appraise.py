@@ -68,7 +68,7 @@ def appraise(
             a.grade or "—",
         )
     console.print(table)
-    for o in result.omissions:
+    for o in (*result.terminology, *result.omissions):
         console.print(f"• {o}")
     if html is not None:
         console.print(f"wrote {html}")

@@ -63,8 +63,10 @@ def project_entries(project_path: Path) -> list[EvidenceEntry]:
         level = levels.get(s.spec.title, "low")
         result = s.result
         assert result is not None
-        label = (f"{result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f}), "
-                 f"k = {len(result.studies)}")
+        label = (
+            f"{result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f}), "
+            f"k = {len(result.studies)}"
+        )
         entries.append(
             EvidenceEntry(
                 id=f"project:{s.spec.id}",
@@ -171,6 +173,7 @@ def appraisal_html(appraisal: ArticleAppraisal, *, title: str) -> str:
             "legend": legend,
             "segments": _segments(appraisal),
             "omissions": list(appraisal.omissions),
+            "terminology": list(appraisal.terminology),
             "n_claims": len(appraisal.claims),
         }
     )
