@@ -29,7 +29,8 @@ def test_every_entry_is_complete(evidence_dicts: list[dict[str, Any]]) -> None:
         assert e.source and e.citation and e.certainty in GRADE_LEVELS, e.id
         if e.verified:
             assert e.quote and e.where, e.id
-            assert e.source.startswith(("seed:", "doi:", "pmid:")), e.id
+            # A seed, a DOI read on the page, or the address of the page the quote was read on.
+            assert e.source.startswith(("seed:", "doi:", "pmid:", "url:")), e.id
             if e.source.startswith("doi:"):
                 assert e.doi and e.source == f"doi:{e.doi}", e.id
 
