@@ -151,7 +151,8 @@ def _omissions(text: str, appraisals: Sequence[ClaimAppraisal], language: str) -
             else "Doses are given without the form: MK-4 trials used 45 mg a day, MK-7 trials a few hundred "
             "micrograms; the two are not interchangeable."
         )
-    if any(
+    says_limits = re.search(r"替代终点|替代指标|开放标签|真实性|surrogate|open-label|integrity", t)
+    if not says_limits and any(
         a.verdict in ("overstated", "not_supported") and a.claim.outcome in ("fracture", "cvd_events")
         for a in appraisals
     ):

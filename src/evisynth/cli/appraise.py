@@ -59,7 +59,7 @@ def appraise(
     for name in ("#", "claim", "verdict", "GRADE"):
         table.add_column(name)
     for a in result.claims:
-        text = a.claim.sentence.replace("\n", " ")
+        text = " ".join(a.claim.sentence.split())
         colour = _COLOURS[a.verdict]
         table.add_row(
             a.claim.id,
