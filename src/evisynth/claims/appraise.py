@@ -30,7 +30,7 @@ from evisynth.claims.model import (
 )
 from evisynth.claims.retrieve import BM25
 from evisynth.claims.text import detect_language, normalize
-from evisynth.claims.verdict import explain, grade_of, judge
+from evisynth.claims.verdict import explain, judge, verdict_grade
 
 _GRADE_ALIASES = {
     "very_low": "very low",
@@ -197,7 +197,7 @@ def appraise(text: str, base: EvidenceBase, *, language: str = "auto", top_k: in
             ClaimAppraisal(
                 claim=claim,
                 verdict=j.verdict,
-                grade=grade_of(j.decisive) if j.verdict != "not_assessable" else "",
+                grade=verdict_grade(claim, j),
                 explanation=explain(claim, j, lang),
                 rule=j.rule,
                 evidence=tuple(uses),

@@ -519,13 +519,66 @@ def judge(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     )
 
 
+_SPECIAL = {
+    "japanese": ("日本人", "Japanese people"),
+    "ckd": ("慢性肾病患者", "people with kidney disease"),
+    "osteoporosis": ("骨质疏松患者", "people with osteoporosis"),
+}
+
+
+def caveats(claim: Claim, decisive: Sequence[EvidenceEntry]) -> list[tuple[str, str]]:
+    """Indirectness the reader should know about: (zh, en) notes.
+
+    The evidence comes only from special populations while the claim names none; or the trials
+    used a dose more than ten times away from the claimed one; or a different form.
+    """
+    trials = [e for e in decisive if e.endpoint in TRIAL_ENDPOINTS]
+    notes: list[tuple[str, str]] = []
+    if trials and not claim.population and not any("general" in e.population_tags for e in trials):
+        special = set.intersection(*(set(e.population_tags) & set(_SPECIAL) for e in trials))
+        for tag in sorted(special):
+            zh, en = _SPECIAL[tag]
+            notes.append((f"证据仅来自{zh}，不能直接推及普通人群", f"the evidence comes only from {en}"))
+    if claim.dose is not None:
+        doses = [e.dose_ug for e in trials if e.dose_ug]
+        if doses and all(d > claim.dose.high_ug * 10 or d < claim.dose.low_ug / 10 for d in doses):
+            notes.append(
+                ("试验所用剂量与文中剂量相差十倍以上", "the trials used doses more than ten times different")
+            )
+    if claim.form in ("mk4", "mk7") and trials and all(claim.form not in e.forms for e in trials):
+        other = "MK-7" if claim.form == "mk4" else "MK-4"
+        notes.append(
+            (f"试验用的是其他形式（如{other}），结论不能互换", f"the trials used another form (e.g. {other})")
+        )
+    return notes
+
+
+def verdict_grade(claim: Claim, judgement: Judgement) -> str:
+    """The GRADE certainty behind a verdict: of the entries that agree with the verdict's reading.
+
+    Supported or overstated: the entries showing what the claim says (its direction); contradicted:
+    those showing otherwise; other verdicts: all decisive entries. Empty when not assessable.
+    """
+    if judgement.verdict == "not_assessable":
+        return ""
+    entries = list(judgement.decisive)
+    if judgement.verdict in ("supported", "overstated"):
+        entries = [e for e in entries if e.direction == claim.direction] or entries
+    elif judgement.verdict == "contradicted":
+        entries = [e for e in entries if e.direction != claim.direction] or entries
+    return grade_of(entries)
+
+
 def explain(claim: Claim, judgement: Judgement, language: str) -> str:
     """A short explanation in the article's language citing the decisive entries."""
     word = VERDICT_WORDS[judgement.verdict]["zh" if language == "zh" else "en"]
     cites = "; ".join(f"{e.summary(language)} [{e.id}]" for e in judgement.decisive[:3])
-    grade = grade_of(judgement.decisive)
+    grade = verdict_grade(claim, judgement)
+    notes = caveats(claim, judgement.decisive) if judgement.verdict != "not_assessable" else []
     if language == "zh":
         g = f"（证据确定性：{GRADE_ZH[grade]}）" if grade else ""
-        return f"{word}：{judgement.reason_zh}{g}。" + (f"依据：{cites}" if cites else "")
+        extra = "".join(f"注意：{zh}。" for zh, _ in notes)
+        return f"{word}：{judgement.reason_zh}{g}。{extra}" + (f"依据：{cites}" if cites else "")
     g = f" (certainty of evidence: {grade})" if grade else ""
-    return f"{word}: {judgement.reason_en}{g}." + (f" Evidence: {cites}" if cites else "")
+    extra = "".join(f" Note: {en}." for _, en in notes)
+    return f"{word}: {judgement.reason_en}{g}.{extra}" + (f" Evidence: {cites}" if cites else "")
