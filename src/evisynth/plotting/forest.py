@@ -37,6 +37,7 @@ from evisynth.plotting.fonts import (
     note_fallback,
     resolve_language,
 )
+from evisynth.plotting.rob import _WHITE_SYMBOL, PALETTES, SYMBOLS, RobData
 
 FONT_SIZE = 8.0
 ROW_IN = 0.2  # row height in inches
@@ -70,6 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
         "overall_test": "Test for overall effect",
         "subgroup_test": "Test for subgroup differences",
         "prediction": "Prediction interval",
+        "rob_legend": "Risk of bias legend",
         "favours": "Favours {}",
         "not_estimable": "Not estimable",
         "experimental": "Experimental",
@@ -92,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
         "overall_test": "总体效应检验",
         "subgroup_test": "亚组差异检验",
         "prediction": "预测区间",
+        "rob_legend": "偏倚风险图例",
         "favours": "倾向于{}",
         "not_estimable": "无法估计",
         "experimental": "试验组",
@@ -201,6 +204,8 @@ def forest_plot(
     groups: Mapping[str, str] | str | None = None,
     digits: int = 2,
     title: str | None = None,
+    rob: RobData | None = None,
+    rob_palette: str = "cochrane",
 ) -> Figure:
     """Draw ``result`` as a RevMan 5 forest plot; returns a Figure (nothing is shown or saved).
 
@@ -211,7 +216,9 @@ def forest_plot(
     mapping, or the name of the subgroup column of ``arm_data`` (the ``by=`` given to
     ``pool``); required when ``result.subgroups`` is set. ``prediction_interval`` adds a row
     with the prediction interval under the total when the result has one. Numbers are shown
-    with ``digits`` decimals (RevMan: 2).
+    with ``digits`` decimals (RevMan: 2). ``rob`` (study → domain judgements, e.g.
+    ``rob1_judgements``) adds RevMan's risk-of-bias columns right of the plot, one coloured
+    circle per study and domain (A, B, ... with a legend under the rows), in ``rob_palette``.
     """
     if result.overall is None:
         raise ValueError("the result has no overall estimate to plot (no study was analysed)")
@@ -243,6 +250,12 @@ def forest_plot(
     membership = _membership(result, groups, arm_data)
     rows = _build_rows(result, membership, arms, arm_cols, lab, level, z, show, digits, binary,
                        prediction_interval)
+    if rob is not None:
+        if rob_palette not in PALETTES:
+            raise ValueError(f"rob_palette must be one of {', '.join(PALETTES)} (got {rob_palette!r})")
+        rows.append(_Row("text", {"study": lab["rob_legend"]}))
+        rows += [_Row("text", {"study": f"({_letter(i)}) {name}"})
+                 for i, name in enumerate(rob.domain_labels)]
 
     # Column geometry (inches)
     method = METHOD_NAMES.get(result.method, result.method)
@@ -273,7 +286,10 @@ def forest_plot(
     x += effect_w
     right_edge["effect"] = x
     plot_left = x + gap
-    width = plot_left + PLOT_IN + right_margin
+    rob_cell = 0.17
+    rob_left = plot_left + PLOT_IN + gap
+    rob_w = (len(rob.domains) * rob_cell + gap) if rob is not None else 0.0
+    width = plot_left + PLOT_IN + right_margin + rob_w
 
     header_rows = 2
     graph_rows = max(i for i, r in enumerate(rows) if r.kind not in ("text", "blank")) + 1
@@ -373,12 +389,47 @@ def forest_plot(
             ax.plot([max(show(e.pi_low), lo), min(show(e.pi_high), hi)], [y, y], color="black",
                     linewidth=1.6, solid_capstyle="butt", gid="prediction-interval")
 
+    if rob is not None:
+        _rob_columns(fig, ax, trans, rows, rob, rob_palette, rob_left / width, rob_cell / width,
+                     first_bottom, family)
+
     # Favours labels under the tick labels
     fav_y = graph_rows - 0.5 + 2.2
     put(plot_left + PLOT_IN / 2 - 0.08, fav_y, lab["favours"].format(fav[0]), ha="right")
     put(plot_left + PLOT_IN / 2 + 0.08, fav_y, lab["favours"].format(fav[1]), ha="left")
     check_text(fig, [t.get_text() for t in fig.texts])
     return fig
+
+
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else str(i + 1)
+
+
+def _rob_columns(fig: Figure, ax: Axes, trans: Any, rows: list[_Row], rob: RobData, palette: str,
+                 left: float, cell: float, header_y: float, family: list[str]) -> None:
+    """RevMan's risk-of-bias columns: a letter per domain, a coloured circle per study."""
+    colours = PALETTES[palette]
+    for j, domain in enumerate(rob.domains):
+        x = left + (j + 0.5) * cell
+        fig.text(x, header_y, _letter(j), transform=trans, ha="center", va="center",
+                 fontsize=FONT_SIZE, fontweight="bold", fontfamily=family)
+        ys, faces, marks = [], [], []
+        for i, r in enumerate(rows):
+            if r.kind != "study" or r.study is None:
+                continue
+            j_ = rob.judgements.get(r.study.study, {}).get(domain)
+            if j_ is None:
+                continue
+            ys.append(float(i))
+            faces.append(colours[j_])
+            marks.append((float(i), j_))
+        if ys:
+            ax.scatter([x] * len(ys), ys, s=42, c=faces, edgecolors="#555555", linewidths=0.3,
+                       transform=trans, clip_on=False, zorder=3, gid=f"rob-{domain}")
+        for y, j_ in marks:
+            fig.text(x, y, SYMBOLS[j_], transform=trans, ha="center", va="center",
+                     fontsize=FONT_SIZE - 1.5, fontweight="bold", fontfamily=family,
+                     color="white" if (palette, j_) in _WHITE_SYMBOL else "black")
 
 
 def _study_marker(ax: Axes, s: StudyRow, y: float, z: float, show: Any, lo: float, hi: float,
