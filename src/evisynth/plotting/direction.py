@@ -10,6 +10,7 @@ grid, the vote count per outcome with the sign test's p.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
@@ -52,14 +53,17 @@ def effect_direction_plot(
     lang = resolve_language(language)
     lab = LABELS[lang]
     studies: Sequence[str] = table.studies
-    outcomes = [(o, (outcome_labels or {}).get(o, o)) for o in table.outcomes]
+    wrap = 7 if lang == "zh" else 14
+    outcomes = [(o, _wrap((outcome_labels or {}).get(o, o), wrap)) for o in table.outcomes]
     n, m = len(studies), len(outcomes)
     if n == 0 or m == 0:
         raise ValueError("the effect direction table is empty (no study or no outcome)")
     name_in = max([len(s) for s in studies] + [6]) * 0.075 + 0.3
-    col_in = max([0.9] + [len(label) * (0.12 if lang == "zh" else 0.07) + 0.2 for _, label in outcomes])
+    col_in = max([0.8] + [len(line) * (0.12 if lang == "zh" else 0.07) + 0.15
+                          for _, label in outcomes for line in label.split("\n")])
     row_in = 0.3
-    head_in, foot_in = 0.6, 1.0
+    head_lines = max(label.count("\n") + 1 for _, label in outcomes)
+    head_in, foot_in = 0.25 + 0.16 * head_lines, 1.0
     width = name_in + m * col_in + 0.3
     height = head_in + (n + 1) * row_in + foot_in
     fig = new_figure(max(width, 4.5), height, lang)
@@ -126,6 +130,15 @@ def effect_direction_plot(
     fig.text(0.02, 0.12 / height, "; ".join(notes), fontsize=6.5, fontfamily=family, va="bottom")
     check_text(fig, [*studies, *(label for _, label in outcomes)])
     return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a heading into lines of about ``width`` characters (at spaces when there are any)."""
+    if len(text) <= width:
+        return text
+    if " " in text:
+        return textwrap.fill(text, width)
+    return "\n".join(text[i:i + width] for i in range(0, len(text), width))
 
 
 def _size_classes(studies: Sequence[str], sample_sizes: Mapping[str, float] | None) -> dict[str, float]:
