@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from evisynth.plotting.fonts import figure_notes
@@ -23,10 +24,17 @@ def figure_to_bytes(fig: Figure, format: str = "svg", dpi: int = 300) -> bytes:
     if dpi <= 0:
         raise ValueError(f"dpi must be > 0 (got {dpi})")
     notes = "; ".join(figure_notes(fig))
-    metadata: dict[str, str] = {"svg": {"Creator": "evisynth"}, "png": {"Software": "evisynth"},
-                                "pdf": {"Creator": "evisynth"}}[format]
+    # No dates and a fixed SVG id salt: the same figure gives the same bytes (reproducible
+    # reports, and the visual tests compare renders with committed references).
+    by_format: dict[str, dict[str, str | None]] = {
+        "svg": {"Creator": "evisynth", "Date": None},
+        "png": {"Software": "evisynth"},
+        "pdf": {"Creator": "evisynth", "CreationDate": None},
+    }
+    metadata = by_format[format]
     if notes:
         metadata[{"svg": "Description", "png": "Description", "pdf": "Subject"}[format]] = notes
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=format, dpi=dpi, metadata=metadata, bbox_inches=None)
+    with rc_context({"svg.hashsalt": "evisynth", "svg.fonttype": "path"}):
+        fig.savefig(buffer, format=format, dpi=dpi, metadata=metadata, bbox_inches=None)
     return buffer.getvalue()
