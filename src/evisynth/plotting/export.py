@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from matplotlib import rc_context
+from matplotlib import rc_context, rcParams
 from matplotlib.figure import Figure
 
 from evisynth.plotting.fonts import figure_notes
@@ -39,6 +39,9 @@ def figure_to_bytes(fig: Figure, format: str = "svg", dpi: int = 300) -> bytes:
     # zlib level 1: a 300-dpi forest plot of 100 studies encodes in a third of the time of
     # the default level 6, for a file about 4% larger.
     extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if format == "png" else {}
-    with rc_context({"svg.hashsalt": "evisynth", "svg.fonttype": "path"}):
+    # Hinting snaps glyphs to a coarse pixel grid; at print resolution it changes nothing
+    # visible and costs a quarter of the drawing time of a text-heavy figure.
+    hinting = "no_hinting" if format == "png" and dpi >= 200 else rcParams["text.hinting"]
+    with rc_context({"svg.hashsalt": "evisynth", "svg.fonttype": "path", "text.hinting": hinting}):
         fig.savefig(buffer, format=format, dpi=dpi, metadata=metadata, bbox_inches=None, **extra)
     return buffer.getvalue()
