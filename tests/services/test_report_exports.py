@@ -150,3 +150,22 @@ def test_report_command_writes_docx_and_tables(demo, tmp_path: Path) -> None:
     bare = subprocess.run([sys.executable, "-m", "evisynth", "report", str(project)],
                           capture_output=True, text=True, timeout=300)
     assert bare.returncode == 2 and "--docx" in bare.stderr and "Traceback" not in bare.stderr
+
+
+def test_results_paragraph_in_english_and_for_ratios() -> None:
+    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
+             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
+    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
+    review = _tiny_review("fixed", "DL", "RR")
+    s = SynthesisResult(review.analyses[0], table,
+                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    text = review_services.results_paragraph(s, "en")
+    # MH RR = 25/50 = 0.50 shown on the ratio scale, 400 participants (hand sums)
+    assert text.startswith("X: 2 studies with 400 participants were pooled; "
+                           "the risk ratio (RR) was 0.50 (95% CI ")
+    assert "under a fixed-effect model" in text and "I² = " in text
+    zh = review_services.results_paragraph(s, "zh")
+    assert zh.startswith("X：合并 2 项研究（400 例），风险比（RR）为 0.50（95% CI ")
+    none = SynthesisResult(review.analyses[0], (), (), None, "no study has comparable two-arm data")
+    assert (review_services.results_paragraph(none, "en")
+            == "X: not pooled (no study has comparable two-arm data).")
