@@ -21,11 +21,13 @@ from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.meta import AUTO_I2_THRESHOLD, AUTO_Q_P_THRESHOLD
 from evisynth.core.results import PoolResult, StudyRow, format_p
 from evisynth.plotting import (
+    RobData,
     effect_direction_plot,
     figure_to_bytes,
     forest_plot,
     funnel_plot,
     prisma_flow,
+    rob1_judgements,
     rob1_summary,
     rob1_traffic_light,
     sensitivity_plot,
@@ -167,7 +169,7 @@ def _data_uri(fig: Figure) -> str:
 Figures = dict[str, tuple[Figure, str]]
 
 
-def _analysis_figures(s: SynthesisResult, language: str, index: int) -> Figures:
+def _analysis_figures(s: SynthesisResult, language: str, index: int, rob: RobData | None) -> Figures:
     figures: Figures = {}
     r = s.result
     if r is None or r.k < 2:
@@ -176,7 +178,7 @@ def _analysis_figures(s: SynthesisResult, language: str, index: int) -> Figures:
     arm_data = pd.DataFrame(list(s.table)).drop(columns=["study_id", "note"], errors="ignore")
     figures[f"forest_{index}"] = (
         forest_plot(r, arm_data=arm_data, language=language,
-                    labels=("维生素 K2", "对照") if zh else ("Vitamin K2", "Control")),
+                    labels=("维生素 K2", "对照") if zh else ("Vitamin K2", "Control"), rob=rob),
         f"{s.spec.title}：森林图" if zh else f"Forest plot: {s.spec.title}")
     if r.k >= 3:
         figures[f"funnel_{index}"] = (funnel_plot(r, contours=True, language=language),
@@ -358,6 +360,13 @@ def _figures(review: Review, appraisals: Mapping[str, Mapping[str, Any]]) -> Fig
     return figures
 
 
+def _rob1_data(review: Review, appraisals: Mapping[str, Mapping[str, Any]]) -> RobData | None:
+    """RoB 1 judgements by study label, for the forest plots' risk-of-bias columns."""
+    assessed = [RobAssessment.from_dict(s.label, appraisals[s.id]["rob1"])
+                for s in review.studies if "rob1" in appraisals.get(s.id, {})]
+    return rob1_judgements(assessed, language=review.protocol.language) if assessed else None
+
+
 def _relabel(review: Review, d: EffectDirection) -> EffectDirection:
     """Directions carry study ids or labels; the plot shows labels."""
     label = next((s.label for s in review.studies if d.study in (s.id, s.label)), d.study)
@@ -527,7 +536,7 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     sof = appraisal_tables.sof_table(review, syntheses, appraisals)
     figures = _figures(review, appraisals)
     for i, s in enumerate(syntheses, start=1):
-        figures.update(_analysis_figures(s, language, i))
+        figures.update(_analysis_figures(s, language, i, _rob1_data(review, appraisals)))
     uris = {key: _data_uri(fig) for key, (fig, _) in figures.items()}
     context = {
         "title": review.protocol.title,
