@@ -169,3 +169,29 @@ def test_results_paragraph_in_english_and_for_ratios() -> None:
     none = SynthesisResult(review.analyses[0], (), (), None, "no study has comparable two-arm data")
     assert (review_services.results_paragraph(none, "en")
             == "X: not pooled (no study has comparable two-arm data).")
+
+
+def test_analyses_with_three_or_more_studies_get_every_figure() -> None:
+    table = (
+        {"study": "A 2001", "m1": 10.2, "sd1": 2.1, "n1": 30, "m2": 11.0, "sd2": 2.0, "n2": 31},
+        {"study": "B 2005", "m1": 11.5, "sd1": 2.5, "n1": 45, "m2": 12.9, "sd2": 2.7, "n2": 44},
+        {"study": "C 2010", "m1": 9.8, "sd1": 1.9, "n1": 28, "m2": 10.1, "sd2": 2.2, "n2": 30},
+        {"study": "D 2012", "m1": 12.0, "sd1": 3.0, "n1": 60, "m2": 13.5, "sd2": 3.1, "n2": 58},
+    )
+    spec = AnalysisSpec("x", "X", "o", "end", "MD", model="random", tau2="DL")
+    r = evisynth.pool(pd.DataFrame(table), measure="MD", model="random", tau2="DL")
+    s = SynthesisResult(spec, table, tuple(StudyInclusion(t["study"], True, "ok") for t in table), r)
+    years = {"A 2001": 2001, "B 2005": 2005, "C 2010": 2010, "D 2012": 2012}
+    doses = {"A 2001": 90.0, "B 2005": 180.0, "C 2010": 90.0, "D 2012": 360.0}
+    figures = review_services.analysis_figures(s, "en", 3, years=years, doses=doses)
+    assert list(figures) == ["forest_3", "funnel_3", "loo_3", "cumulative_3", "bubble_3"]
+    bubble, caption = figures["bubble_3"]
+    assert caption == "Meta-regression on daily dose: X"
+    (points,) = [c for c in bubble.axes[0].collections if c.get_gid() == "studies"]
+    assert sorted(points.get_offsets()[:, 0]) == [90, 90, 180, 360]
+    # two studies only: the forest plot alone; same dose everywhere: no bubble plot
+    assert list(review_services.analysis_figures(
+        SynthesisResult(spec, table[:2], s.inclusion[:2],
+                        evisynth.pool(pd.DataFrame(table[:2]), measure="MD")), "en", 1)) == ["forest_1"]
+    same = dict.fromkeys(doses, 90.0)
+    assert "bubble_3" not in review_services.analysis_figures(s, "en", 3, doses=same)

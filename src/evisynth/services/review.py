@@ -22,6 +22,7 @@ from evisynth.core.meta import AUTO_I2_THRESHOLD, AUTO_Q_P_THRESHOLD
 from evisynth.core.results import PoolResult, StudyRow, format_p
 from evisynth.plotting import (
     RobData,
+    bubble_plot,
     effect_direction_plot,
     figure_to_bytes,
     forest_plot,
@@ -169,7 +170,16 @@ def _data_uri(fig: Figure) -> str:
 Figures = dict[str, tuple[Figure, str]]
 
 
-def _analysis_figures(s: SynthesisResult, language: str, index: int, rob: RobData | None) -> Figures:
+ANALYSIS_FIGURES = ("forest", "funnel", "loo", "cumulative", "bubble")
+
+
+def analysis_figures(s: SynthesisResult, language: str, index: int, *, rob: RobData | None = None,
+                     years: Mapping[str, int] | None = None,
+                     doses: Mapping[str, float] | None = None) -> Figures:
+    """One analysis's figures: the forest plot (with RoB columns when ``rob`` is given); with
+    three or more studies also the funnel plot, the leave-one-out plot, the cumulative plot by
+    year (``years``: study label → year) and the bubble plot against the experimental arm's
+    daily dose (``doses``: study label → dose; when at least two doses differ)."""
     figures: Figures = {}
     r = s.result
     if r is None or r.k < 2:
@@ -188,14 +198,31 @@ def _analysis_figures(s: SynthesisResult, language: str, index: int, rob: RobDat
         figures[f"loo_{index}"] = (sensitivity_plot(refit, "leave_one_out", language=language),
                                    f"{s.spec.title}：逐一剔除分析" if zh
                                    else f"Leave-one-out analysis: {s.spec.title}")
+        options: dict[str, Any] = {"measure": s.spec.measure, "model": s.spec.model,
+                                   "method": s.spec.method,
+                                   "tau2": s.spec.tau2}
+        studies = [str(x) for x in arm_data["study"]]
+        if years and all(x in years for x in studies):
+            ordered = pool(arm_data.assign(year=[years[x] for x in studies]), cumulative="year", **options)
+            figures[f"cumulative_{index}"] = (
+                sensitivity_plot(ordered, "cumulative", language=language),
+                f"{s.spec.title}：累积 Meta 分析（按年份）" if zh
+                else f"Cumulative meta-analysis by year: {s.spec.title}")
+        if doses and all(x in doses for x in studies) and len({doses[x] for x in studies}) > 1:
+            fit = pool(arm_data.assign(dose=[doses[x] for x in studies]), moderator="dose", **options)
+            label = "每日剂量" if zh else "Daily dose"
+            figures[f"bubble_{index}"] = (
+                bubble_plot(fit, {x: doses[x] for x in studies}, moderator="dose", xlabel=label,
+                            language=language),
+                f"{s.spec.title}：剂量的 Meta 回归" if zh
+                else f"Meta-regression on daily dose: {s.spec.title}")
     return figures
 
 
 def _analysis_context(s: SynthesisResult, language: str, index: int,
                       uris: Mapping[str, str]) -> dict[str, Any]:
     return {
-        "figures": [uris[k] for k in (f"forest_{index}", f"funnel_{index}", f"loo_{index}")
-                    if k in uris],
+        "figures": [uris[f"{k}_{index}"] for k in ANALYSIS_FIGURES if f"{k}_{index}" in uris],
         "title": s.spec.title,
         "inclusion": [i.to_dict() for i in s.inclusion],
         "result": _result_context(s.result) if s.result is not None else None,
@@ -499,8 +526,8 @@ def _document(context: dict[str, Any], tables: dict[str, Table], pngs: Mapping[s
     for i, a in enumerate(context["analyses"], start=1):
         heading(a["title"], 2)
         para(a["results_text"])
-        for key in (f"forest_{i}", f"funnel_{i}", f"loo_{i}"):
-            figure(key)
+        for key in ANALYSIS_FIGURES:
+            figure(f"{key}_{i}")
         table(f"analysis_{i}")
     if "summary_of_findings" in tables:
         heading(L["grade"])
@@ -535,8 +562,12 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     grade = appraisal_tables.grade_table(review, syntheses, appraisals)
     sof = appraisal_tables.sof_table(review, syntheses, appraisals)
     figures = _figures(review, appraisals)
+    rob = _rob1_data(review, appraisals)
+    years = {st.label: st.year for st in review.studies if st.year is not None}
+    doses = {st.label: a.dose for st in review.studies for a in st.arms
+             if a.role == "experimental" and a.dose is not None}
     for i, s in enumerate(syntheses, start=1):
-        figures.update(_analysis_figures(s, language, i, _rob1_data(review, appraisals)))
+        figures.update(analysis_figures(s, language, i, rob=rob, years=years, doses=doses))
     uris = {key: _data_uri(fig) for key, (fig, _) in figures.items()}
     context = {
         "title": review.protocol.title,
