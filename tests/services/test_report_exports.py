@@ -195,3 +195,14 @@ def test_analyses_with_three_or_more_studies_get_every_figure() -> None:
                         evisynth.pool(pd.DataFrame(table[:2]), measure="MD")), "en", 1)) == ["forest_1"]
     same = dict.fromkeys(doses, 90.0)
     assert "bubble_3" not in review_services.analysis_figures(s, "en", 3, doses=same)
+
+
+def test_rob2_table_becomes_a_traffic_light_with_the_overall_column() -> None:
+    table = {"columns": ["D1 name", "D2 name", "D3 name", "D4 name", "D5 name", "Overall"],
+             "rows": [{"study": "Ueda 2008", "cells": [
+                 {"text": t} for t in ("low", "some concerns", "low", "low", "high", "high")]}]}
+    data = review_services.rob2_plot_data(table)
+    assert data.domains == ("d1", "d2", "d3", "d4", "d5", "overall")
+    assert data.judgements["Ueda 2008"]["d2"] == "some_concerns"
+    assert data.judgements["Ueda 2008"]["overall"] == "high"
+    assert data.domain_labels[-1] == "Overall"

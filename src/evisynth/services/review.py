@@ -27,11 +27,13 @@ from evisynth.plotting import (
     figure_to_bytes,
     forest_plot,
     funnel_plot,
+    judgements_from_mapping,
     prisma_flow,
     rob1_judgements,
     rob1_summary,
     rob1_traffic_light,
     sensitivity_plot,
+    traffic_light_plot,
 )
 from evisynth.plotting.forest import format_p_revman
 from evisynth.report.document import Block, ReportDocument, Table
@@ -394,6 +396,17 @@ def _rob1_data(review: Review, appraisals: Mapping[str, Mapping[str, Any]]) -> R
     return rob1_judgements(assessed, language=review.protocol.language) if assessed else None
 
 
+def rob2_plot_data(table: Mapping[str, Any]) -> RobData:
+    """The RoB 2 report table (``appraisal_tables.rob2_table``) as traffic-light data: the five
+    domains D1–D5 and the overall judgement; 'some concerns' drawn as some_concerns."""
+    columns = list(table["columns"])
+    domains = [f"d{j + 1}" for j in range(len(columns) - 1)] + ["overall"]
+    judgements = {row["study"]: {d: cell["text"].replace(" ", "_")
+                                 for d, cell in zip(domains, row["cells"], strict=True)}
+                  for row in table["rows"]}
+    return judgements_from_mapping(judgements, domains, columns)
+
+
 def _relabel(review: Review, d: EffectDirection) -> EffectDirection:
     """Directions carry study ids or labels; the plot shows labels."""
     label = next((s.label for s in review.studies if d.study in (s.id, s.label)), d.study)
@@ -516,6 +529,9 @@ def _document(context: dict[str, Any], tables: dict[str, Table], pngs: Mapping[s
         figure("rob")
         figure("rob_summary")
         table("quality")
+    if "rob2" in tables:
+        heading("RoB 2", 2)
+        figure("rob2")
     table("rob2")
     if "effect_direction" in tables:
         heading(L["narrative"])
@@ -563,6 +579,9 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     sof = appraisal_tables.sof_table(review, syntheses, appraisals)
     figures = _figures(review, appraisals)
     rob = _rob1_data(review, appraisals)
+    if rob2:
+        figures["rob2"] = (traffic_light_plot(rob2_plot_data(rob2), language=language),
+                           "RoB 2 交通灯图" if zh else "RoB 2 traffic light plot")
     years = {st.label: st.year for st in review.studies if st.year is not None}
     doses = {st.label: a.dose for st in review.studies for a in st.arms
              if a.role == "experimental" and a.dose is not None}
