@@ -31,7 +31,8 @@ def test_seed_000_report_looks_as_before(tmp_path: Path) -> None:
     assert out.html is not None
     shot = tmp_path / "report.png"
     assert CHROMIUM is not None
-    subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+    subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--hide-scrollbars",
                     "--force-device-scale-factor=1", f"--window-size={WIDTH},{HEIGHT}",
                     f"--screenshot={shot}", out.html.as_uri()],
                    check=True, capture_output=True, timeout=120)
