@@ -54,6 +54,7 @@ WINDOW = 8
 #: Rule names, most certain first (a link records the one that fired).
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
+    "title-contained+authors+pages", "authors+year+volume+pages",
     "review:doi", "review:pmid", "review:title", "review:conflict", "review:cross-language",
 )
 
@@ -64,6 +65,14 @@ _GREEK = {
     "λ": "lambda", "μ": "mu", "ω": "omega", "τ": "tau", "θ": "theta", "σ": "sigma",
 }
 _TAGS = re.compile(r"<[^>]{1,20}>")
+#: Database annotations appended to titles: "[Review] [33 refs]", "[Erratum appears in …]",
+#: "<ORIGINAL> PROPHYLAXIE …" (Embase's original-language title), "[see comments]".
+_ANNOTATIONS = re.compile(
+    r"\[(?:review|\d+ refs?|erratum appears[^\]]*|published erratum[^\]]*|see comments?[^\]]*|"
+    r"comment in[^\]]*|retraction in[^\]]*|retracted[^\]]*|corrected and republished[^\]]*|"
+    r"update (?:of|in)[^\]]*|summary for patients[^\]]*)\]|<original>.*$",
+    re.IGNORECASE,
+)
 _NON_WORD = re.compile(r"[\W_]+")
 _LEADING = re.compile(r"^(?:the|a|an) ")
 _NOTICE = re.compile(
@@ -75,6 +84,11 @@ _NUMBER = re.compile(r"(?<![\d.])(\d{2,6})(?:\.\d+)?(?![\d.])")
 _DIGITS = re.compile(r"\d+")
 _SPLIT_AUTHORS = re.compile(r"\s+and\s+|;")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+#: A page range a database wrote on purpose: "123-129", "S11-S15", "e12724" (article number).
+_PAGE_RANGE = re.compile(r"^([a-z]{0,4})(\d+)(?:-[a-z]{0,4}(\d+))?$", re.IGNORECASE)
+_JOURNAL_STOP = frozenset({"of", "the", "and", "de", "la", "y", "et", "for", "in", "on", "electronic",
+                           "resource", "online", "print"})
 
 
 def _fold(text: str) -> str:
@@ -88,7 +102,7 @@ def title_key(title: str) -> str:
     """The title for matching: folded, HTML and punctuation dropped, words joined by single
     spaces, a leading article dropped. CJK characters are kept (never an empty key for a
     Chinese title); only a title without letters or digits gives ``""``."""
-    text = _NON_WORD.sub(" ", _fold(_TAGS.sub(" ", title))).strip()
+    text = _NON_WORD.sub(" ", _fold(_TAGS.sub(" ", _ANNOTATIONS.sub(" ", title)))).strip()
     return _LEADING.sub("", text)
 
 
@@ -102,11 +116,10 @@ def _surname(name: str) -> str:
         last = name.partition(",")[0]
     else:
         parts = name.split()
-        if len(parts) > 1 and _INITIALS.match(parts[-1]):
-            last = " ".join(parts[:-1])
-        else:
-            last = parts[-1]
-    return _NON_WORD.sub("", _fold(last))
+        last = " ".join(parts[:-1]) if len(parts) > 1 and _INITIALS.match(parts[-1]) else parts[-1]
+    # "von Pawel" / "Pawel", "Lynch Jr" / "Lynch": the last word of the surname, suffixes dropped
+    words = [w for w in _NON_WORD.sub(" ", _fold(last)).split() if w not in _SUFFIXES]
+    return words[-1] if words else ""
 
 
 def _surnames(authors: Sequence[str]) -> list[str]:
@@ -119,9 +132,19 @@ def _surnames(authors: Sequence[str]) -> list[str]:
     return out
 
 
-def _first_page(pages: str) -> str:
-    match = _DIGITS.search(pages)
-    return match.group(0).lstrip("0") if match else ""
+def _page_range(pages: str) -> tuple[str, int, int] | None:
+    """(prefix, first, last) for ``"123-129"``, ``"S11-S15"`` or an article number
+    (``"e12724"``, ``"a1754"``); ``None`` for page fields that are not a plain range ("Suppl-12",
+    "t-8", "01-Jun": export damage, not evidence) and for ranges starting at page 1 (an
+    electronic article's page count, "1-6", not its place in the journal)."""
+    match = _PAGE_RANGE.match(pages.strip())
+    if not match:
+        return None
+    prefix, first = match.group(1).lower(), int(match.group(2))
+    last = int(match.group(3)) if match.group(3) else first
+    if first <= 1:
+        return None
+    return prefix, first, max(first, last)
 
 
 def _volume(volume: str) -> str:
@@ -134,11 +157,13 @@ class _Features:
     """Column-wise features of the records (lists indexed by input position)."""
 
     title: list[str] = field(default_factory=list)
+    alt: list[str] = field(default_factory=list)
     cjk: list[bool] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     first_author: list[str] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
     page: list[str] = field(default_factory=list)
+    pages: list[tuple[str, int, int] | None] = field(default_factory=list)
     volume: list[str] = field(default_factory=list)
     journal: list[str] = field(default_factory=list)
     doi: list[str] = field(default_factory=list)
@@ -147,6 +172,7 @@ class _Features:
     language: list[str] = field(default_factory=list)
     kind: list[str] = field(default_factory=list)
     numbers: list[frozenset[str]] = field(default_factory=list)
+    title_numbers: list[frozenset[str]] = field(default_factory=list)
 
 
 def _features(records: Sequence[Record]) -> _Features:
@@ -156,47 +182,70 @@ def _features(records: Sequence[Record]) -> _Features:
         cjk = any(is_cjk(c) for c in key)
         surnames = _surnames(r.authors)
         f.title.append(key)
+        # "Título original; English title" (LILACS, SciELO): the part after the last ";"
+        alt = title_key(r.title.rpartition(";")[2]) if ";" in r.title else ""
+        f.alt.append(alt if len(alt) >= 20 and alt != key else "")
         f.cjk.append(cjk)
         f.authors.append(" ".join(surnames[:8]))
         f.first_author.append(surnames[0] if surnames else "")
         f.year.append(r.year or 0)
-        f.page.append(_first_page(r.pages))
+        pages = _page_range(r.pages)
+        f.pages.append(pages)
+        f.page.append(f"{pages[0]}{pages[1]}" if pages else "")
         f.volume.append(_volume(r.volume))
-        f.journal.append(_NON_WORD.sub(" ", _fold(r.journal)).strip())
+        f.journal.append(" ".join(
+            w for w in _NON_WORD.sub(" ", _fold(r.journal)).split() if w not in _JOURNAL_STOP
+        ))
         f.doi.append(r.doi)
         f.pmid.append(r.pmid)
-        f.notice.append(bool(_NOTICE.search(r.title)))
+        f.notice.append(bool(_NOTICE.search(_ANNOTATIONS.sub(" ", r.title))))
         f.language.append(r.language or ("zh" if cjk else ""))
         f.kind.append(r.record_type)
+        f.title_numbers.append(frozenset(n.lstrip("0") for n in _DIGITS.findall(key)))
         years = {str(r.year)} if r.year else set()
         f.numbers.append(frozenset(_NUMBER.findall(f"{r.title} {r.abstract}")) - years)
     return f
 
 
-def _blocking_keys(f: _Features) -> list[tuple[str, list[str]]]:
-    """(kind, key per record; "" = no key) for every blocking pass."""
-    compact = [t.replace(" ", "") for t in f.title]
-    prefix, suffix = [], []
-    for t, cjk in zip(compact, f.cjk, strict=True):
-        size = 6 if cjk else 24
-        prefix.append(t[:size] if len(t) >= min(size, 4) else "")
-        suffix.append(t[-size:] if len(t) >= size else "")
-    def pair(a: list[str], b: list[Any]) -> list[str]:
-        return [f"{x}|{y}" if x and y else "" for x, y in zip(a, b, strict=True)]
+def _blocking_keys(f: _Features) -> list[tuple[str, list[int], list[str]]]:
+    """(pass name, record positions, keys) for every blocking pass; a record may have several
+    keys in one pass (its title and its alternative title) and none when a field is missing."""
+    def title_ends(rows: list[tuple[int, str, bool]]) -> tuple[list[int], list[str], list[str]]:
+        idx, prefix, suffix = [], [], []
+        for i, t, cjk in rows:
+            size = 6 if cjk else 24
+            if len(t) >= min(size, 4):
+                idx.append(i)
+                prefix.append(t[:size])
+                suffix.append(t[-size:] if len(t) >= size else t)
+        return idx, prefix, suffix
+
+    rows = [(i, t.replace(" ", ""), c) for i, (t, c) in enumerate(zip(f.title, f.cjk, strict=True))]
+    rows += [(i, t.replace(" ", ""), False) for i, t in enumerate(f.alt) if t]
+    t_idx, prefix, suffix = title_ends(rows)
+
+    def pair(name: str, a: list[str], b: list[Any]) -> tuple[str, list[int], list[str]]:
+        idx = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x and y]
+        return name, idx, [f"{a[i]}|{b[i]}" for i in idx]
+
+    def single(name: str, a: list[str]) -> tuple[str, list[int], list[str]]:
+        idx = [i for i, x in enumerate(a) if x]
+        return name, idx, [a[i] for i in idx]
+
     years = [str(y) if y else "" for y in f.year]
     numbers = [
         "|".join(sorted(nums, key=lambda s: (-len(s), s))[:3]) if len(nums) >= 3 else ""
         for nums in f.numbers
     ]
     return [
-        ("doi", f.doi),
-        ("pmid", f.pmid),
-        ("prefix", prefix),
-        ("suffix", suffix),
-        ("author+year", pair(f.first_author, years)),
-        ("year+page", pair(years, f.page)),
-        ("volume+page", pair(f.volume, f.page)),
-        ("year+numbers", pair(years, numbers)),
+        single("doi", f.doi),
+        single("pmid", f.pmid),
+        ("prefix", t_idx, prefix),
+        ("suffix", t_idx, suffix),
+        pair("author+year", f.first_author, years),
+        pair("year+page", years, f.page),
+        pair("volume+page", f.volume, f.page),
+        pair("year+numbers", years, numbers),
     ]
 
 
@@ -208,15 +257,15 @@ def _candidate_pairs(f: _Features, window: int) -> np.ndarray:
     title_rank = np.empty(n, dtype=np.int64)
     title_rank[order_title] = np.arange(n)
     chunks: list[np.ndarray] = []
-    for _, keys in _blocking_keys(f):
-        idx = np.array([i for i, k in enumerate(keys) if k], dtype=np.int64)
-        if idx.size < 2:
+    for _, positions, keys in _blocking_keys(f):
+        if len(positions) < 2:
             continue
-        codes = np.unique(np.array([keys[i] for i in idx], dtype=object), return_inverse=True)[1]
+        idx = np.asarray(positions, dtype=np.int64)
+        codes = np.unique(np.array(keys, dtype=object), return_inverse=True)[1]
         order = np.lexsort((title_rank[idx], codes))
         idx, codes = idx[order], codes[order]
         for d in range(1, window + 1):
-            same = codes[d:] == codes[:-d]
+            same = (codes[d:] == codes[:-d]) & (idx[d:] != idx[:-d])
             if not same.any():
                 break
             chunks.append(np.stack([idx[:-d][same], idx[d:][same]], axis=1))
@@ -228,11 +277,36 @@ def _candidate_pairs(f: _Features, window: int) -> np.ndarray:
     return np.stack([codes // n, codes % n], axis=1)
 
 
+def journals_compatible(a: str, b: str) -> bool:
+    """Whether two (stop-word-free, folded) journal names may name one journal: either is
+    empty, they share most words, or the shorter is an abbreviation of the longer (each word
+    a prefix of a later word in order: "j clin oncol" / "journal clinical oncology", or the
+    initials: "bmj" / "british medical journal", "jpen" / "jpen journal parenteral …")."""
+    if not a or not b or a == b:
+        return True
+    wa, wb = a.split(), b.split()
+    short, long_ = (wa, wb) if len(" ".join(wa)) <= len(" ".join(wb)) else (wb, wa)
+    joined = "".join(short)
+    if joined == "".join(w[0] for w in long_) or joined == "".join(long_):
+        return True
+    if fuzz.token_set_ratio(a, b) >= 90:
+        return True
+    k = 0
+    for word in short:
+        while k < len(long_) and not long_[k].startswith(word):
+            k += 1
+        if k == len(long_):
+            return False
+        k += 1
+    return True
+
+
 @dataclass(frozen=True)
 class _Evidence:
     title: float
     authors: float
     journal: float
+    contained: float
 
 
 def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float] | None:
@@ -248,12 +322,26 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     year_known = bool(yi and yj)
     if year_known and abs(yi - yj) > 1:
         conflicts.append("year")
-    if f.page[i] and f.page[j] and f.page[i] != f.page[j]:
+    pi, pj = f.pages[i], f.pages[j]
+    # pages agree when the ranges overlap ("488" / "487-488"); an article number against a
+    # page range ("a1754" / "969-972") says nothing either way
+    pages_match = pages_conflict = False
+    if pi and pj and pi[0] == pj[0]:
+        pages_match = pi[1] <= pj[2] and pj[1] <= pi[2]
+        pages_conflict = not pages_match
+    if pages_conflict:
         conflicts.append("pages")
     if f.volume[i] and f.volume[j] and f.volume[i] != f.volume[j]:
         conflicts.append("volume")
     if f.notice[i] != f.notice[j]:
         conflicts.append("notice")
+    if f.title_numbers[i] != f.title_numbers[j]:
+        conflicts.append("title numbers")
+    volume_match = bool(f.volume[i]) and f.volume[i] == f.volume[j]
+    # journal names are translated and abbreviated freely; they only count against a pair
+    # whose volume and first page do not both agree
+    if not (pages_match and volume_match) and not journals_compatible(f.journal[i], f.journal[j]):
+        conflicts.append("journal")
     kinds = {f.kind[i], f.kind[j]}
     if "conference" in kinds and len(kinds) > 1:
         conflicts.append("type")
@@ -264,8 +352,6 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     authors_match = bool(f.first_author[i]) and (
         f.first_author[i] == f.first_author[j] or aus >= 0.8
     )
-    pages_match = bool(f.page[i]) and f.page[i] == f.page[j]
-    volume_match = bool(f.volume[i]) and f.volume[i] == f.volume[j]
     long_title = min(len(f.title[i]), len(f.title[j])) >= (12 if f.cjk[i] else 30)
     score = round(min(1.0, 0.6 * ts + 0.25 * aus + 0.15 * (pages_match or volume_match)), 4)
 
@@ -282,16 +368,25 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         return f"review:{rule}", "needs_review", score
     if conflicts:
         if ts >= 0.9 and (authors_match or pages_match):
-            return "review:conflict", "needs_review", score
+            return "review:conflict:" + "+".join(conflicts), "needs_review", score
         return None
     if ts >= 0.95 and long_title:
-        if authors_match and year_known and abs(yi - yj) <= 1:
+        if authors_match and year_known and (yi == yj or pages_match or volume_match):
             return "title+authors+year", "auto", score
         if pages_match and (volume_match or ev.journal >= 0.8) and (not year_known or yi == yj):
             return "title+journal+pages", "auto", score
     if ts >= 0.9 and authors_match and pages_match and (yi == yj or not year_known):
         return "title+authors+pages", "auto", score
-    if ts >= 0.85 and (authors_match or pages_match or volume_match):
+    same_issue = pages_match and volume_match and yi == yj and year_known
+    if (ev.contained >= 0.97 and min(len(f.title[i]), len(f.title[j])) >= 40 and authors_match
+            and same_issue):
+        return "title-contained+authors+pages", "auto", score
+    full_ranges = pi is not None and pj is not None and pi[1] < pi[2] and pj[1] < pj[2]
+    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    if same_issue and full_ranges and many_authors and aus >= 0.9 and authors_match:
+        # a translated title: same authors, same year, volume and page range
+        return "authors+year+volume+pages", "auto", score
+    if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
         return "review:title", "needs_review", score
     return None
 
@@ -355,15 +450,20 @@ def find_duplicates(
     links: list[DuplicateLink] = []
     if total:
         a, b = pairs[:, 0].tolist(), pairs[:, 1].tolist()
-        ts = cpdist([f.title[i] for i in a], [f.title[j] for j in b], scorer=fuzz.ratio,
-                    workers=workers) / 100.0
+        ta, tb = [f.title[i] for i in a], [f.title[j] for j in b]
+        ts = cpdist(ta, tb, scorer=fuzz.ratio, workers=workers)
+        alt_a, alt_b = [f.alt[i] or f.title[i] for i in a], [f.alt[j] or f.title[j] for j in b]
+        ts = np.maximum(ts, cpdist(alt_a, tb, scorer=fuzz.ratio, workers=workers))
+        ts = np.maximum(ts, cpdist(ta, alt_b, scorer=fuzz.ratio, workers=workers)) / 100.0
+        # the shorter title found whole inside the longer ("X" / "X: a randomized trial")
+        contained = cpdist(ta, tb, scorer=fuzz.partial_ratio, workers=workers) / 100.0
         aus = cpdist([f.authors[i] for i in a], [f.authors[j] for j in b],
                      scorer=fuzz.token_set_ratio, workers=workers) / 100.0
         js = cpdist([f.journal[i] for i in a], [f.journal[j] for j in b],
                     scorer=fuzz.token_set_ratio, workers=workers) / 100.0
         step = max(1, total // 100)
         for k, (i, j) in enumerate(zip(a, b, strict=True)):
-            verdict = _judge(f, i, j, _Evidence(float(ts[k]), float(aus[k]), float(js[k])))
+            verdict = _judge(f, i, j, _Evidence(float(ts[k]), float(aus[k]), float(js[k]), float(contained[k])))
             if verdict is not None:
                 rule, status, score = verdict
                 if status == "auto" or review:
