@@ -30,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,6 @@ from evisynth.review.links import (
     duplicate_groups,
     review_queue,
 )
-from evisynth.review.normalize import is_cjk
 from evisynth.review.records import Record
 
 __all__ = ["RULES", "WINDOW", "DedupResult", "find_duplicates", "title_key"]
@@ -55,22 +55,27 @@ WINDOW = 8
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
     "title-contained+authors+pages", "authors+year+volume+pages",
-    "review:doi", "review:pmid", "review:title", "review:conflict", "review:cross-language",
+    "review:doi", "review:pmid", "review:title", "review:bibliographic", "review:conflict", "review:cross-language",
 )
 
 Progress = Callable[[int, int], None]
 
-_GREEK = {
+_GREEK = str.maketrans({
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
     "λ": "lambda", "μ": "mu", "ω": "omega", "τ": "tau", "θ": "theta", "σ": "sigma",
-}
+})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+#: The CJK ranges of :func:`evisynth.review.normalize.is_cjk`, as one character class.
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
 _TAGS = re.compile(r"<[^>]{1,20}>")
 #: Database annotations appended to titles: "[Review] [33 refs]", "[Erratum appears in …]",
 #: "<ORIGINAL> PROPHYLAXIE …" (Embase's original-language title), "[see comments]".
 _ANNOTATIONS = re.compile(
-    r"\[(?:review|\d+ refs?|erratum appears[^\]]*|published erratum[^\]]*|see comments?[^\]]*|"
-    r"comment in[^\]]*|retraction in[^\]]*|retracted[^\]]*|corrected and republished[^\]]*|"
-    r"update (?:of|in)[^\]]*|summary for patients[^\]]*)\]|<original>.*$",
+    r"\[(?:review|\d+ refs?)\]|\[(?:erratum appears|published erratum|see comments?|comment in|"
+    r"retraction in|retracted|corrected and republished|update (?:of|in)|summary for patients)"
+    r"[^\]]*(?:\]|$)|<original>.*$",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[\W_]+")
@@ -93,9 +98,16 @@ _JOURNAL_STOP = frozenset({"of", "the", "and", "de", "la", "y", "et", "for", "in
 
 def _fold(text: str) -> str:
     """Case-folded, accents removed (NFKD minus combining marks), Greek letters spelled out."""
-    text = "".join(_GREEK.get(c, c) for c in text.casefold())
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = text.casefold()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_GREEK))
+    return _COMBINING.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
 
 
 def title_key(title: str) -> str:
@@ -106,11 +118,12 @@ def title_key(title: str) -> str:
     return _LEADING.sub("", text)
 
 
+@lru_cache(maxsize=262144)
 def _surname(name: str) -> str:
     name = name.strip()
     if not name:
         return ""
-    if any(is_cjk(c) for c in name):
+    if _CJK.search(name):
         return name.replace(" ", "")
     if "," in name:
         last = name.partition(",")[0]
@@ -137,7 +150,7 @@ def _page_range(pages: str) -> tuple[str, int, int] | None:
     (``"e12724"``, ``"a1754"``); ``None`` for page fields that are not a plain range ("Suppl-12",
     "t-8", "01-Jun": export damage, not evidence) and for ranges starting at page 1 (an
     electronic article's page count, "1-6", not its place in the journal)."""
-    match = _PAGE_RANGE.match(pages.strip())
+    match = _PAGE_RANGE.match(re.split(r"[;,]", pages)[0].strip())
     if not match:
         return None
     prefix, first = match.group(1).lower(), int(match.group(2))
@@ -179,7 +192,7 @@ def _features(records: Sequence[Record]) -> _Features:
     f = _Features()
     for r in records:
         key = title_key(r.title)
-        cjk = any(is_cjk(c) for c in key)
+        cjk = _CJK.search(key) is not None
         surnames = _surnames(r.authors)
         f.title.append(key)
         # "Título original; English title" (LILACS, SciELO): the part after the last ";"
@@ -194,7 +207,7 @@ def _features(records: Sequence[Record]) -> _Features:
         f.page.append(f"{pages[0]}{pages[1]}" if pages else "")
         f.volume.append(_volume(r.volume))
         f.journal.append(" ".join(
-            w for w in _NON_WORD.sub(" ", _fold(r.journal)).split() if w not in _JOURNAL_STOP
+            w for w in _NON_WORD.sub(" ", _fold_cached(r.journal)).split() if w not in _JOURNAL_STOP
         ))
         f.doi.append(r.doi)
         f.pmid.append(r.pmid)
@@ -305,7 +318,6 @@ def journals_compatible(a: str, b: str) -> bool:
 class _Evidence:
     title: float
     authors: float
-    journal: float
     contained: float
 
 
@@ -373,7 +385,8 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if ts >= 0.95 and long_title:
         if authors_match and year_known and (yi == yj or pages_match or volume_match):
             return "title+authors+year", "auto", score
-        if pages_match and (volume_match or ev.journal >= 0.8) and (not year_known or yi == yj):
+        if (pages_match and (volume_match or fuzz.token_set_ratio(f.journal[i], f.journal[j]) >= 80)
+                and (not year_known or yi == yj)):
             return "title+journal+pages", "auto", score
     if ts >= 0.9 and authors_match and pages_match and (yi == yj or not year_known):
         return "title+authors+pages", "auto", score
@@ -386,9 +399,76 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if same_issue and full_ranges and many_authors and aus >= 0.9 and authors_match:
         # a translated title: same authors, same year, volume and page range
         return "authors+year+volume+pages", "auto", score
+    if same_issue and authors_match:
+        return "review:bibliographic", "needs_review", score
     if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
         return "review:title", "needs_review", score
     return None
+
+
+@dataclass
+class _PairScores:
+    """Similarities of the candidate pairs worth judging (``keep`` selects them)."""
+
+    keep: np.ndarray
+    title: np.ndarray
+    authors: np.ndarray
+    contained: np.ndarray
+
+
+def _codes(values: Sequence[Any]) -> np.ndarray:
+    """Integer codes for equality tests; 0 for a missing value."""
+    table: dict[Any, int] = {}
+    return np.fromiter(
+        (table.setdefault(v, len(table) + 1) if v else 0 for v in values), dtype=np.int64,
+        count=len(values),
+    )
+
+
+def _pair_evidence(f: _Features, a: np.ndarray, b: np.ndarray, workers: int) -> _PairScores:
+    """String similarities, computed in rapidfuzz's C++ loops, for the pairs that can matter.
+
+    Title ratios are computed for all candidate pairs; the pairs that share nothing (a title
+    under 0.8 similar, no shared DOI/PMID/volume/first page, not a cross-language candidate)
+    are dropped before the slower measures and the rules.
+    """
+    al, bl = a.tolist(), b.tolist()
+    ta, tb = [f.title[i] for i in al], [f.title[j] for j in bl]
+    ts = cpdist(ta, tb, scorer=fuzz.ratio, workers=workers)
+    has_alt = np.fromiter((bool(f.alt[i] or f.alt[j]) for i, j in zip(al, bl, strict=True)),
+                          dtype=bool, count=len(al))
+    if has_alt.any():
+        idx = np.flatnonzero(has_alt).tolist()
+        alt_a = [f.alt[al[k]] or ta[k] for k in idx]
+        alt_b = [f.alt[bl[k]] or tb[k] for k in idx]
+        best = np.maximum(cpdist(alt_a, [tb[k] for k in idx], scorer=fuzz.ratio, workers=workers),
+                          cpdist([ta[k] for k in idx], alt_b, scorer=fuzz.ratio, workers=workers))
+        ts[idx] = np.maximum(ts[idx], best)
+    ts = ts / 100.0
+
+    def eq(values: Sequence[Any]) -> np.ndarray:
+        codes = _codes(values)
+        return (codes[a] == codes[b]) & (codes[a] > 0)
+
+    year_eq, volume_eq, page_eq = eq(f.year), eq(f.volume), eq(f.page)
+    cjk = np.asarray(f.cjk, dtype=bool)
+    language = _codes(f.language)
+    cross = (cjk[a] != cjk[b]) | ((language[a] != language[b]) & (language[a] > 0) & (language[b] > 0))
+    near = eq(f.doi) | eq(f.pmid) | (volume_eq & year_eq) | page_eq | (cross & year_eq)
+    # the shorter title found whole inside the longer ("X" / "X: a randomized trial")
+    lengths = np.fromiter((len(t) for t in f.title), dtype=np.int64, count=len(f.title))
+    shorter = np.minimum(lengths[a], lengths[b]) < 0.9 * np.maximum(lengths[a], lengths[b])
+    contained = np.zeros(len(al))
+    want = (ts < 0.95) & shorter & (near | (ts >= 0.5))
+    if want.any():
+        idx = np.flatnonzero(want).tolist()
+        contained[idx] = cpdist([ta[k] for k in idx], [tb[k] for k in idx],
+                                scorer=fuzz.partial_ratio, score_cutoff=90, workers=workers) / 100.0
+    keep = (ts >= 0.8) | (contained >= 0.95) | near
+    idx = np.flatnonzero(keep).tolist()
+    authors = cpdist([f.authors[al[k]] for k in idx], [f.authors[bl[k]] for k in idx],
+                     scorer=fuzz.token_set_ratio, workers=workers) / 100.0
+    return _PairScores(keep, ts[keep], authors, contained[keep])
 
 
 @dataclass(frozen=True)
@@ -444,26 +524,19 @@ def find_duplicates(
     n = len(records)
     f = _features(records)
     pairs = _candidate_pairs(f, window) if n > 1 else np.empty((0, 2), dtype=np.int64)
-    total = len(pairs)
-    if progress:
-        progress(0, total)
+    candidates = total = len(pairs)
     links: list[DuplicateLink] = []
     if total:
-        a, b = pairs[:, 0].tolist(), pairs[:, 1].tolist()
-        ta, tb = [f.title[i] for i in a], [f.title[j] for j in b]
-        ts = cpdist(ta, tb, scorer=fuzz.ratio, workers=workers)
-        alt_a, alt_b = [f.alt[i] or f.title[i] for i in a], [f.alt[j] or f.title[j] for j in b]
-        ts = np.maximum(ts, cpdist(alt_a, tb, scorer=fuzz.ratio, workers=workers))
-        ts = np.maximum(ts, cpdist(ta, alt_b, scorer=fuzz.ratio, workers=workers)) / 100.0
-        # the shorter title found whole inside the longer ("X" / "X: a randomized trial")
-        contained = cpdist(ta, tb, scorer=fuzz.partial_ratio, workers=workers) / 100.0
-        aus = cpdist([f.authors[i] for i in a], [f.authors[j] for j in b],
-                     scorer=fuzz.token_set_ratio, workers=workers) / 100.0
-        js = cpdist([f.journal[i] for i in a], [f.journal[j] for j in b],
-                    scorer=fuzz.token_set_ratio, workers=workers) / 100.0
+        a, b = pairs[:, 0], pairs[:, 1]
+        ev = _pair_evidence(f, a, b, workers)
+        a, b = a[ev.keep], b[ev.keep]
+        total = len(a)
+        if progress:
+            progress(0, total)
         step = max(1, total // 100)
-        for k, (i, j) in enumerate(zip(a, b, strict=True)):
-            verdict = _judge(f, i, j, _Evidence(float(ts[k]), float(aus[k]), float(js[k]), float(contained[k])))
+        for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            verdict = _judge(f, i, j, _Evidence(
+                float(ev.title[k]), float(ev.authors[k]), float(ev.contained[k])))
             if verdict is not None:
                 rule, status, score = verdict
                 if status == "auto" or review:
@@ -477,5 +550,5 @@ def find_duplicates(
         links=tuple(links),
         groups=duplicate_groups(n, links),
         counts=dedup_counts(n, links),
-        candidate_pairs=total,
+        candidate_pairs=candidates,
     )
