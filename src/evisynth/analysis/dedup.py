@@ -55,7 +55,8 @@ WINDOW = 8
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
     "title-contained+authors+pages", "authors+year+volume+pages",
-    "review:doi", "review:pmid", "review:title", "review:bibliographic", "review:conflict", "review:cross-language",
+    "review:doi", "review:pmid", "review:title", "review:bibliographic",
+    "review:conflict:<what conflicts>", "review:cross-language",
 )
 
 Progress = Callable[[int, int], None]
@@ -448,7 +449,8 @@ def _pair_evidence(f: _Features, a: np.ndarray, b: np.ndarray, workers: int) -> 
 
     def eq(values: Sequence[Any]) -> np.ndarray:
         codes = _codes(values)
-        return (codes[a] == codes[b]) & (codes[a] > 0)
+        same: np.ndarray = (codes[a] == codes[b]) & (codes[a] > 0)
+        return same
 
     year_eq, volume_eq, page_eq = eq(f.year), eq(f.volume), eq(f.page)
     cjk = np.asarray(f.cjk, dtype=bool)
@@ -501,7 +503,7 @@ class DedupResult(Serializable):
             "",
             "  links by rule:",
         ]
-        lines += [f"    {rule:<24}{by_rule[rule]}" for rule in RULES if rule in by_rule]
+        lines += [f"    {rule:<34}{count}" for rule, count in sorted(by_rule.items(), key=lambda x: -x[1])]
         return "\n".join(lines)
 
 
