@@ -76,7 +76,7 @@ _TAGS = re.compile(r"<[^>]{1,20}>")
 _ANNOTATIONS = re.compile(
     r"\[(?:review|\d+ refs?)\]|\[(?:erratum appears|published erratum|see comments?|comment in|"
     r"retraction in|retracted|corrected and republished|update (?:of|in)|summary for patients)"
-    r"[^\]]*(?:\]|$)|<original>.*$",
+    r"[^\]]*(?:\]|$)|<original>.*$|\(?\babstract (?:no\.?|number) ?\w+\)?\s*$",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[\W_]+")
@@ -88,6 +88,7 @@ _NOTICE = re.compile(
 )
 _NUMBER = re.compile(r"(?<![\d.])(\d{2,6})(?:\.\d+)?(?![\d.])")
 _DIGITS = re.compile(r"\d+")
+_THOUSANDS = re.compile(r"(?<!\d)(\d{1,3}) (\d{3})(?!\d)")  # "10 000" (from "10,000") is 10000
 _SPLIT_AUTHORS = re.compile(r"\s+and\s+|;")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -146,19 +147,36 @@ def _surnames(authors: Sequence[str]) -> list[str]:
     return out
 
 
-def _page_range(pages: str) -> tuple[str, int, int] | None:
-    """(prefix, first, last) for ``"123-129"``, ``"S11-S15"`` or an article number
-    (``"e12724"``, ``"a1754"``); ``None`` for page fields that are not a plain range ("Suppl-12",
-    "t-8", "01-Jun": export damage, not evidence) and for ranges starting at page 1 (an
-    electronic article's page count, "1-6", not its place in the journal)."""
-    match = _PAGE_RANGE.match(re.split(r"[;,]", pages)[0].strip())
-    if not match:
+_Range = tuple[str, int, int]
+
+
+def _page_ranges(pages: str) -> tuple[_Range, ...]:
+    """(prefix, first, last) for each range in a page field: ``"123-9"``, ``"S11-S15"``, an
+    article number (``"e12724"``, ``"a1754"``), several ranges (``"233-8, 230-5"``,
+    ``"106-11; discussion 111-2"``). Parts that are not a plain range ("Suppl-12", "t-8",
+    "01-Jun": export damage, not evidence) and ranges starting at page 1 (an electronic
+    article's page count, "1-6", not its place in the journal) are left out."""
+    out: list[_Range] = []
+    for part in re.split(r"[;,+]", pages.strip("\"' ")):
+        match = _PAGE_RANGE.match(part.strip().removeprefix("discussion").strip())
+        if not match:
+            continue
+        prefix, first = match.group(1).lower(), int(match.group(2))
+        last_text = match.group(3) or match.group(2)
+        if len(last_text) < len(match.group(2)):
+            last_text = match.group(2)[: len(match.group(2)) - len(last_text)] + last_text
+        if first > 1:
+            out.append((prefix, first, max(first, int(last_text))))
+    return tuple(out)
+
+
+def _pages_agree(a: tuple[_Range, ...], b: tuple[_Range, ...]) -> bool | None:
+    """True when two ranges of the same kind overlap ("488" / "487-488"), False when ranges of
+    the same kind exist but none overlap, None when there is nothing to compare."""
+    comparable = [(x, y) for x in a for y in b if x[0] == y[0]]
+    if not comparable:
         return None
-    prefix, first = match.group(1).lower(), int(match.group(2))
-    last = int(match.group(3)) if match.group(3) else first
-    if first <= 1:
-        return None
-    return prefix, first, max(first, last)
+    return any(x[1] <= y[2] and y[1] <= x[2] for x, y in comparable)
 
 
 def _volume(volume: str) -> str:
@@ -177,7 +195,7 @@ class _Features:
     first_author: list[str] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
     page: list[str] = field(default_factory=list)
-    pages: list[tuple[str, int, int] | None] = field(default_factory=list)
+    pages: list[tuple[_Range, ...]] = field(default_factory=list)
     volume: list[str] = field(default_factory=list)
     journal: list[str] = field(default_factory=list)
     doi: list[str] = field(default_factory=list)
@@ -203,9 +221,9 @@ def _features(records: Sequence[Record]) -> _Features:
         f.authors.append(" ".join(surnames[:8]))
         f.first_author.append(surnames[0] if surnames else "")
         f.year.append(r.year or 0)
-        pages = _page_range(r.pages)
-        f.pages.append(pages)
-        f.page.append(f"{pages[0]}{pages[1]}" if pages else "")
+        ranges = _page_ranges(r.pages)
+        f.pages.append(ranges)
+        f.page.append(f"{ranges[0][0]}{ranges[0][1]}" if ranges else "")
         f.volume.append(_volume(r.volume))
         f.journal.append(" ".join(
             w for w in _NON_WORD.sub(" ", _fold_cached(r.journal)).split() if w not in _JOURNAL_STOP
@@ -215,7 +233,8 @@ def _features(records: Sequence[Record]) -> _Features:
         f.notice.append(bool(_NOTICE.search(_ANNOTATIONS.sub(" ", r.title))))
         f.language.append(r.language or ("zh" if cjk else ""))
         f.kind.append(r.record_type)
-        f.title_numbers.append(frozenset(n.lstrip("0") for n in _DIGITS.findall(key)))
+        numbers = _DIGITS.findall(_THOUSANDS.sub(r"\1\2", key))
+        f.title_numbers.append(frozenset(n.lstrip("0") for n in numbers))
         years = {str(r.year)} if r.year else set()
         f.numbers.append(frozenset(_NUMBER.findall(f"{r.title} {r.abstract}")) - years)
     return f
@@ -338,11 +357,9 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     pi, pj = f.pages[i], f.pages[j]
     # pages agree when the ranges overlap ("488" / "487-488"); an article number against a
     # page range ("a1754" / "969-972") says nothing either way
-    pages_match = pages_conflict = False
-    if pi and pj and pi[0] == pj[0]:
-        pages_match = pi[1] <= pj[2] and pj[1] <= pi[2]
-        pages_conflict = not pages_match
-    if pages_conflict:
+    agree = _pages_agree(pi, pj)
+    pages_match = agree is True
+    if agree is False:
         conflicts.append("pages")
     if f.volume[i] and f.volume[j] and f.volume[i] != f.volume[j]:
         conflicts.append("volume")
@@ -383,7 +400,11 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         if ts >= 0.9 and (authors_match or pages_match):
             return "review:conflict:" + "+".join(conflicts), "needs_review", score
         return None
-    if ts >= 0.95 and long_title:
+    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    # a short title ("Empyema thoracis") is only certain with the whole byline and the issue
+    short_title_certain = (ts == 1.0 and many_authors and aus >= 0.9 and volume_match
+                           and year_known and yi == yj)
+    if ts >= 0.95 and (long_title or short_title_certain):
         if authors_match and year_known and (yi == yj or pages_match or volume_match):
             return "title+authors+year", "auto", score
         if (pages_match and (volume_match or fuzz.token_set_ratio(f.journal[i], f.journal[j]) >= 80)
@@ -395,8 +416,7 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if (ev.contained >= 0.97 and min(len(f.title[i]), len(f.title[j])) >= 40 and authors_match
             and same_issue):
         return "title-contained+authors+pages", "auto", score
-    full_ranges = pi is not None and pj is not None and pi[1] < pi[2] and pj[1] < pj[2]
-    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    full_ranges = bool(pi and pj) and pi[0][1] < pi[0][2] and pj[0][1] < pj[0][2]
     if same_issue and full_ranges and many_authors and aus >= 0.9 and authors_match:
         # a translated title: same authors, same year, volume and page range
         return "authors+year+volume+pages", "auto", score
