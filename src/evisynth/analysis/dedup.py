@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
@@ -49,8 +50,11 @@ from evisynth.review.records import Record
 
 __all__ = ["RULES", "WINDOW", "DedupResult", "find_duplicates", "title_key"]
 
-#: Each record is compared with this many following records within a sorted block.
+#: Each record is compared with this many following records within a sorted block
+#: (:data:`WEAK_WINDOW` for the bibliographic keys: author+year, year+page, volume+page …).
 WINDOW = 8
+WEAK_WINDOW = 3
+_IDENTIFYING = frozenset({"doi", "pmid", "prefix", "suffix"})
 #: Rule names, most certain first (a link records the one that fired).
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
@@ -80,7 +84,6 @@ _ANNOTATIONS = re.compile(
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[\W_]+")
-_LEADING = re.compile(r"^(?:the|a|an) ")
 _NOTICE = re.compile(
     r"\b(?:errat(?:um|a)|corrigend(?:um|a)|correction|retract(?:ion|ed)|expression of concern|"
     r"reply|response to|in response|comment(?:ary)? on|comments? to|author'?s? response)\b",
@@ -116,8 +119,24 @@ def title_key(title: str) -> str:
     """The title for matching: folded, HTML and punctuation dropped, words joined by single
     spaces, a leading article dropped. CJK characters are kept (never an empty key for a
     Chinese title); only a title without letters or digits gives ``""``."""
-    text = _NON_WORD.sub(" ", _fold(_TAGS.sub(" ", _ANNOTATIONS.sub(" ", title)))).strip()
-    return _LEADING.sub("", text)
+    return _key(_strip_annotations(title))
+
+
+def _strip_annotations(title: str) -> str:
+    lowered = title.lower()
+    if "[" in title or "<" in title or "abstract" in lowered:
+        title = _ANNOTATIONS.sub(" ", title)
+        if "<" in title:
+            title = _TAGS.sub(" ", title)
+    return title
+
+
+def _key(stripped: str) -> str:
+    text = _NON_WORD.sub(" ", _fold(stripped)).strip()
+    for article in ("the ", "an ", "a "):
+        if text.startswith(article):
+            return text[len(article):]
+    return text
 
 
 @lru_cache(maxsize=262144)
@@ -210,7 +229,8 @@ class _Features:
 def _features(records: Sequence[Record]) -> _Features:
     f = _Features()
     for r in records:
-        key = title_key(r.title)
+        stripped = _strip_annotations(r.title)
+        key = _key(stripped)
         cjk = _CJK.search(key) is not None
         surnames = _surnames(r.authors)
         f.title.append(key)
@@ -230,13 +250,13 @@ def _features(records: Sequence[Record]) -> _Features:
         ))
         f.doi.append(r.doi)
         f.pmid.append(r.pmid)
-        f.notice.append(bool(_NOTICE.search(_ANNOTATIONS.sub(" ", r.title))))
+        f.notice.append(bool(_NOTICE.search(stripped)))
         f.language.append(r.language or ("zh" if cjk else ""))
         f.kind.append(r.record_type)
-        numbers = _DIGITS.findall(_THOUSANDS.sub(r"\1\2", key))
+        numbers = _DIGITS.findall(_THOUSANDS.sub(r"\1\2", key)) if _DIGITS.search(key) else []
         f.title_numbers.append(frozenset(n.lstrip("0") for n in numbers))
-        years = {str(r.year)} if r.year else set()
-        f.numbers.append(frozenset(_NUMBER.findall(f"{r.title} {r.abstract}")) - years)
+        reported = _NUMBER.findall(f"{r.title} {r.abstract}") if r.abstract else []
+        f.numbers.append(frozenset(reported) - {str(r.year)})
     return f
 
 
@@ -286,18 +306,21 @@ def _candidate_pairs(f: _Features, window: int) -> np.ndarray:
     """Unique (i, j), i < j, sharing a blocking key and within ``window`` of each other after
     sorting the block by title key; shape (m, 2), int64."""
     n = len(f.title)
-    order_title = np.argsort(np.array(f.title, dtype=object), kind="stable")
+    order_title = np.asarray(sorted(range(n), key=f.title.__getitem__), dtype=np.int64)
     title_rank = np.empty(n, dtype=np.int64)
     title_rank[order_title] = np.arange(n)
     chunks: list[np.ndarray] = []
-    for _, positions, keys in _blocking_keys(f):
+    for name, positions, keys in _blocking_keys(f):
         if len(positions) < 2:
             continue
+        # bibliographic keys (a common surname and a year) make big blocks of strangers; sorted
+        # by title, a record's duplicates are its nearest neighbours there
+        reach = window if name in _IDENTIFYING else min(window, WEAK_WINDOW)
         idx = np.asarray(positions, dtype=np.int64)
-        codes = np.unique(np.array(keys, dtype=object), return_inverse=True)[1]
+        codes = pd.factorize(pd.Series(keys, dtype=object))[0]
         order = np.lexsort((title_rank[idx], codes))
         idx, codes = idx[order], codes[order]
-        for d in range(1, window + 1):
+        for d in range(1, reach + 1):
             same = (codes[d:] == codes[:-d]) & (idx[d:] != idx[:-d])
             if not same.any():
                 break
