@@ -82,7 +82,7 @@ _TAGS = re.compile(r"<[^>]{1,20}>")
 _ANNOTATIONS = re.compile(
     r"\[(?:review|\d+ refs?)\]|\[(?:erratum appears|published erratum|see comments?|comment in|"
     r"retraction in|retracted|corrected and republished|update (?:of|in)|summary for patients)"
-    r"[^\]]*(?:\]|$)|<original>.*$|\(?\babstract (?:no\.?|number) ?\w+\)?\s*$",
+    r"[^\]]*(?:\]|$)|<original>.*$|\s[(\[]?abstract (?:no|number)\b[.:]? ?\w+[)\]]?\s*$",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[\W_]+")
