@@ -148,6 +148,12 @@ def test_same_authors_issue_and_page_range_merge_a_translated_title() -> None:
     assert only_link(find_duplicates([base(1), translated])) == ("authors+year+volume+pages", "auto")
 
 
+def test_companion_papers_sharing_a_boundary_page_are_not_merged() -> None:
+    companion = base(2, title="Design and rationale of the pleural infection trials programme",
+                     pages="526-530")
+    assert find_duplicates([base(1), companion]).groups == ()
+
+
 def test_distinct_studies_give_no_links() -> None:
     other = base(2, title="Bleomycin versus talc pleurodesis for malignant pleural effusion",
                  authors=["Smith, J."], year="1998", volume="12", pages="40-45")
