@@ -15,6 +15,7 @@ from rich.table import Table
 from scipy.stats import norm
 
 from evisynth import services
+from evisynth.cli import records as records_cli
 from evisynth.cli import rm5
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
@@ -153,18 +154,8 @@ def new(
     console.print(f"created {project}")
 
 
-@app.command("import")
-def import_(
-    bundle: Annotated[Path, typer.Argument(help="Bundle folder (docs/review-bundle.md).")],
-    project: Annotated[Path, typer.Option(help="Project file (SQLite) or database URL.")],
-    create: Annotated[bool, typer.Option(help="Create the project if it does not exist.")] = False,
-    actor: ActorOption = "importer",
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Import a review bundle into a project, in one transaction."""
-    changes = review_services.import_bundle(project, bundle, actor=actor, create=create)
-    _emit({"project": str(project), "changes": changes}, json_output,
-          lambda: console.print(f"imported {bundle} into {project}: {changes} changes"))
+app.command("import")(records_cli.import_)
+app.add_typer(records_cli.app, name="records")
 
 
 @app.command()

@@ -11,14 +11,16 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from evisynth.core.results import Serializable
 from evisynth.io.errors import ImportFormatError
-from evisynth.io.records import bibtex, cnki, endnote_xml, medline, pubmed_xml, ris, tables, wos
+from evisynth.io.records import bibtex, cnki, endnote_xml, medline, pubmed_xml, ris, tables, wos, xlsx
 from evisynth.io.records.encoding import decode
 from evisynth.review.records import Record
 
-__all__ = ["FORMATS", "detect_format", "read_records"]
+__all__ = ["FORMATS", "RecordFile", "detect_format", "read_file", "read_records"]
 
 Reader = Callable[..., tuple[Record, ...]]
 
@@ -33,11 +35,14 @@ FORMATS: dict[str, Reader] = {
     "cnki": cnki.read,
     "csv": tables.read,
     "tsv": tables.read,
+    "xlsx": xlsx.read,
 }
+#: Formats read as tables, where a column mapping applies.
+TABLE_FORMATS = ("csv", "tsv", "xlsx")
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "medline", ".medline": "medline", ".bib": "bibtex", ".bibtex": "bibtex",
-    ".net": "cnki", ".csv": "csv", ".tsv": "tsv", ".enw": "ris",
+    ".net": "cnki", ".csv": "csv", ".tsv": "tsv", ".enw": "ris", ".xlsx": "xlsx", ".xlsm": "xlsx",
 }
 #: Content sniffers, most specific first (a WoS file is not RIS; a CNKI file is not BibTeX).
 _SNIFFERS: tuple[tuple[str, Callable[[str], bool]], ...] = (
@@ -80,6 +85,21 @@ def _gunzip(raw: bytes, path: str) -> bytes:
     return out
 
 
+@dataclass(frozen=True)
+class RecordFile(Serializable):
+    """One export as read: its records, the format and encoding it was read with, its size."""
+
+    path: str
+    format: str
+    encoding: str
+    size: int
+    records: tuple[Record, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "format": self.format, "encoding": self.encoding,
+                "size": self.size, "records": len(self.records)}
+
+
 def read_records(
     path: str | Path,
     *,
@@ -93,8 +113,21 @@ def read_records(
     ``format`` is one of :data:`FORMATS` (default: sniffed from the content, then the
     extension); ``encoding`` forces a codec (default: BOM, UTF-8, then GB18030 for Chinese
     text); ``source`` names the database the file came from (default: what the file says,
-    e.g. ``DB  - Embase``); ``columns`` maps canonical field names to CSV headers (tables only).
+    e.g. ``DB  - Embase``); ``columns`` maps canonical field names to table headers (CSV,
+    TSV and XLSX only).
     """
+    return read_file(path, format=format, encoding=encoding, source=source, columns=columns).records
+
+
+def read_file(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    source: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> RecordFile:
+    """Like :func:`read_records`, with the format and encoding used (see :class:`RecordFile`)."""
     file = Path(path)
     name = str(file)
     if not file.is_file():
@@ -102,28 +135,35 @@ def read_records(
     if format is not None and format not in FORMATS:
         raise ImportFormatError(f"{name}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
     raw = file.read_bytes()
+    size = len(raw)
     suffixes = [s.lower() for s in file.suffixes]
     if raw[:2] == b"\x1f\x8b":
         raw = _gunzip(raw, name)
         suffixes = suffixes[:-1] if suffixes and suffixes[-1] == ".gz" else suffixes
     suffix = suffixes[-1] if suffixes else ""
+    if columns is not None and format is not None and format not in TABLE_FORMATS:
+        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV/XLSX only, not {format}")
+    if format == "xlsx" or (format is None and xlsx.looks_like(raw) and suffix in ("", ".xlsx", ".xlsm")):
+        return RecordFile(name, "xlsx", "", size,
+                          xlsx.read(raw, path=name, database=source or "", columns=columns))
     if encoding is None:
         declared = _XML_ENCODING.match(raw[:200])
         if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
             encoding = declared.group(1).decode("ascii")
-    text, _ = decode(raw, path=name, encoding=encoding)
+    text, used = decode(raw, path=name, encoding=encoding)
     if format is None:
         try:
             format = detect_format(text, suffix=suffix)
         except ImportFormatError as exc:
             raise ImportFormatError(f"{name}: {exc}") from exc
-    if columns is not None and format not in ("csv", "tsv"):
-        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV only, not {format}")
+    if columns is not None and format not in TABLE_FORMATS:
+        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV/XLSX only, not {format}")
     if format in ("csv", "tsv"):
-        return tables.read(text, path=name, database=source or "", sep="," if format == "csv" else "\t",
-                           columns=columns)
+        return RecordFile(name, format, used, size, tables.read(
+            text, path=name, database=source or "", sep="," if format == "csv" else "\t",
+            columns=columns))
     try:
-        return FORMATS[format](text, path=name, database=source or "")
+        return RecordFile(name, format, used, size, FORMATS[format](text, path=name, database=source or ""))
     except RecursionError as exc:  # deeply nested XML
         raise ImportFormatError(
             f"{name}: nested too deeply to read; check that it is a {format} export"

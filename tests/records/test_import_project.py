@@ -1,0 +1,170 @@
+"""Importing export files into a project: all files or none, one batch, per-file summaries,
+XLSX with a column mapping, and the ``evisynth import`` / ``evisynth records`` commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from evisynth.core.errors import InputError
+from evisynth.io.errors import ImportFormatError
+from evisynth.io.records import read_file, read_records
+from evisynth.services import records as services
+from evisynth.storage import open_project
+from evisynth.storage import records as store
+
+NBIB = """PMID- 26176405
+TI  - Effect of vitamin K2 on progression of atherosclerosis and vascular calcification
+      in nondialyzed patients with chronic kidney disease stages 3-5.
+AU  - Kurnatowska I
+AU  - Grzelak P
+DP  - 2015
+TA  - Pol Arch Med Wewn
+LA  - eng
+
+PMID- 31421429
+TI  - Vitamin K2 in hemodialysis patients.
+AU  - Oikonomaki T
+DP  - 2019 Aug
+"""
+RIS_GB = ("TY  - JOUR\nTI  - 维生素K2对慢性肾脏病血管钙化的影响\nAU  - 王斌\nPY  - 2020\n"
+          "DB  - CNKI\nER  - \n")
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> dict[str, Path]:
+    nbib = tmp_path / "pubmed.nbib"
+    nbib.write_text(NBIB, encoding="utf-8")
+    cnki = tmp_path / "cnki.ris"
+    cnki.write_bytes(RIS_GB.encode("gb18030"))
+    truncated = tmp_path / "truncated.ris"
+    truncated.write_text("TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two, cut off\n",
+                         encoding="utf-8")
+    return {"nbib": nbib, "cnki": cnki, "truncated": truncated}
+
+
+def test_files_are_imported_as_one_batch_with_per_file_summaries(tmp_path: Path,
+                                                                 exports: dict[str, Path]) -> None:
+    project = tmp_path / "p.evisynth"
+    seen: list[tuple[int, int]] = []
+    result = services.import_records(project, [exports["nbib"], exports["cnki"]], actor="reviewer-a",
+                                     create=True, progress=lambda done, total, _p: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+    batch = result.batch
+    assert batch.record_count == 3 and (batch.first_id, batch.last_id) == (1, 3)
+    assert [(f.format, f.encoding, f.records) for f in batch.files] == [
+        ("medline", "utf-8", 2), ("ris", "gb18030", 1)]
+    assert any("GB18030" in w for w in batch.files[1].warnings)
+    with open_project(project) as p:
+        stored = store.list_records(p)
+        assert stored[2].record.title == "维生素K2对慢性肾脏病血管钙化的影响"
+        assert stored[0].record.pmid == "26176405" and stored[0].record.line == 1
+        assert stored[2].record.database == "CNKI"
+
+
+def test_one_bad_file_imports_nothing_and_names_file_and_line(tmp_path: Path,
+                                                              exports: dict[str, Path]) -> None:
+    project = tmp_path / "p.evisynth"
+    services.import_records(project, [exports["nbib"]], actor="a", create=True)
+    with pytest.raises(ImportFormatError) as caught:
+        services.import_records(project, [exports["cnki"], exports["truncated"]], actor="a")
+    message = str(caught.value)
+    assert "truncated.ris, line 5" in message and "file 2 of 2" in message
+    assert message.endswith("nothing was imported")
+    with open_project(project) as p:
+        assert store.count_records(p) == {"PubMed": 2}
+        assert len(store.list_batches(p)) == 1
+
+
+def test_a_file_given_twice_is_refused(exports: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="given twice"):
+        services.import_records(tmp_path / "p", [exports["nbib"], exports["nbib"]], actor="a", create=True)
+
+
+def test_column_map_is_parsed_and_checked() -> None:
+    assert services.parse_column_map("title=Article Title, authors=Author") == {
+        "title": "Article Title", "authors": "Author"}
+    assert services.parse_column_map(None) is None
+    with pytest.raises(InputError, match="unknown field 'titel'"):
+        services.parse_column_map("titel=Title")
+    with pytest.raises(InputError, match="must be field=Column"):
+        services.parse_column_map("title")
+
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_rows_become_records_with_a_column_mapping(tmp_path: Path) -> None:
+    sheet = _workbook(tmp_path / "cnki.xlsx", [
+        ["篇名", "作者", "年", "刊名", "DOI"],
+        ["维生素K2与血管钙化", "王斌; 李明", 2020, "中华肾脏病杂志",
+         "10.3760/cma.j.issn.1001-7097.2020.01.001"],
+        [None, None, None, None, None],
+        ["Menaquinone-7 in CKD", "Smith J", 2019.0, "Nephron", ""],
+    ])
+    mapping = {"title": "篇名", "authors": "作者", "year": "年", "journal": "刊名", "doi": "DOI"}
+    read = read_file(sheet, columns=mapping, source="CNKI")
+    assert (read.format, read.encoding) == ("xlsx", "")
+    first, second = read.records
+    assert (first.title, first.authors, first.year, first.journal) == (
+        "维生素K2与血管钙化", ("王斌", "李明"), 2020, "中华肾脏病杂志")
+    assert first.doi == "10.3760/cma.j.issn.1001-7097.2020.01.001" and first.database == "CNKI"
+    assert (second.entry, second.line, second.year) == (2, 4, 2019)
+    assert second.original == "Menaquinone-7 in CKD\tSmith J\t2019\tNephron\t"
+
+
+def test_xlsx_with_the_usual_headers_needs_no_mapping(tmp_path: Path) -> None:
+    sheet = _workbook(tmp_path / "scopus.xlsx", [["Title", "Authors", "Year"], ["A trial", "Doe J", 2021]])
+    (record,) = read_records(sheet)
+    assert (record.title, record.year, record.format) == ("A trial", 2021, "xlsx")
+
+
+def test_a_mapping_that_names_an_unknown_column_says_which(tmp_path: Path) -> None:
+    sheet = _workbook(tmp_path / "s.xlsx", [["Title", "Authors"], ["A trial", "Doe J"]])
+    with pytest.raises(ImportFormatError, match=r"s\.xlsx, line 1: column\(s\) 'Author' not in the header; "
+                                                r"the header has 'Title', 'Authors'"):
+        read_records(sheet, columns={"title": "Title", "authors": "Author"})
+
+
+def test_a_broken_xlsx_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(ImportFormatError, match=r"bad\.xlsx: not a readable \.xlsx workbook"):
+        read_records(bad)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evisynth", *args], capture_output=True, text=True,
+                          env={**os.environ}, timeout=120)
+
+
+def test_cli_import_list_export_round_trip(tmp_path: Path, exports: dict[str, Path]) -> None:
+    project = tmp_path / "p.evisynth"
+    proc = run("import", str(exports["nbib"]), str(exports["cnki"]), "--project", str(project), "--create",
+               "--source", "mixed", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["record_count"] == 3 and [f["records"] for f in summary["files"]] == [2, 1]
+    assert summary["source"] == "mixed"
+    listed = json.loads(run("records", "list", str(project), "--json").stdout)
+    assert [r["id"] for r in listed] == [1, 2, 3] and listed[0]["database"] == "mixed"
+    out = tmp_path / "all.ris"
+    proc = run("records", "export", str(project), "--format", "ris", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert [r.title for r in read_records(out)] == [r["title"] for r in listed]
+    failed = run("records", "import", str(project), str(exports["truncated"]))
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert "truncated.ris, line 5" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
