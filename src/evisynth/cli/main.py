@@ -17,9 +17,11 @@ from scipy.stats import norm
 from evisynth import services
 from evisynth.cli import records as records_cli
 from evisynth.cli import rm5
+from evisynth.cli import search as search_cli
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
+from evisynth.io.search import SearchError
 from evisynth.review.errors import DomainError
 from evisynth.services import review as review_services
 from evisynth.storage.errors import BundleError, StorageError
@@ -41,6 +43,7 @@ ERROR_EXIT_CODES: dict[type[Exception], int] = {
     DomainError: 2,
     BundleError: 2,
     StorageError: 2,
+    SearchError: 2,
 }
 
 
@@ -156,6 +159,7 @@ def new(
 
 app.command("import")(records_cli.import_)
 app.add_typer(records_cli.app, name="records")
+app.add_typer(search_cli.app, name="search")
 
 
 @app.command()

@@ -1,0 +1,59 @@
+"""Searches saved as files to import: written whole or not at all; offline is one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evisynth.io.search import HttpResponse, SearchError
+from evisynth.services.search import search_ctgov, search_pubmed
+from tests.search.conftest import Replay, recorded
+
+
+def test_pubmed_hits_are_saved_as_medline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    out = tmp_path / "pubmed.nbib"
+    replay = Replay(recorded("esearch.xml"), recorded("efetch_1.txt"), recorded("efetch_2.txt"),
+                    recorded("efetch_3.txt"))
+    result = search_pubmed("k2", out, transport=replay, batch_size=2)
+    assert result.fetched == 5
+    assert out.read_text(encoding="utf-8").count("PMID- ") == 5
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_a_failed_download_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    out = tmp_path / "pubmed.nbib"
+    replay = Replay(recorded("esearch.xml"), recorded("efetch_1.txt"), HttpResponse(400, b"bad"))
+    with pytest.raises(SearchError, match="HTTP 400"):
+        search_pubmed("k2", out, transport=replay, batch_size=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctgov_studies_are_saved_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    out = tmp_path / "ctgov.json"
+    replay = Replay(recorded("ctgov_page1.json"), recorded("ctgov_page2.json"))
+    summary = search_ctgov({"query.cond": "chronic kidney disease", "query.intr": ""}, out, transport=replay,
+                           page_size=2)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["query"] == {"query.cond": "chronic kidney disease"} and saved["totalCount"] == 3
+    assert len(saved["studies"]) == summary.fetched == 3
+
+
+def test_cli_offline_search_is_one_line_exit_2(tmp_path: Path) -> None:
+    # A proxy on a closed local port: the connection is refused at once, as when offline.
+    env = {**os.environ, "https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+           "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": ""}
+    proc = subprocess.run([sys.executable, "-m", "evisynth", "search", "pubmed", "vitamin K2",
+                           "--out", str(tmp_path / "x.nbib")], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "cannot reach eutils.ncbi.nlm.nih.gov" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.nbib").exists()
