@@ -139,4 +139,5 @@ def test_prisma_identification_is_counted_from_records_and_links(project: Projec
     # Hand count: 6 records (PubMed 3, Embase 2, CNKI 1); groups {1, 4} and {2, 5} each keep
     # one record, so 2 are removed and 4 screened; one link waits for review.
     assert counts.to_dict() == {"identified": 6, "by_source": {"CNKI": 1, "Embase": 2, "PubMed": 3},
-                                "duplicates_removed": 2, "screened": 4, "awaiting_review": 1}
+                                "duplicates_removed": 2, "screened": 4, "awaiting_review": 1,
+                                "rejected": 1}

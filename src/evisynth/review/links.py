@@ -1,37 +1,33 @@
-"""Duplicate links between records: a duplicate is linked to the record it repeats, never deleted.
+"""Duplicate links between records: linked, never deleted.
 
-A :class:`DuplicateLink` says "record ``record`` repeats record ``duplicate_of``", with the
-score (0..1) and the rule that proposed it, and its status:
+A :class:`DuplicateLink` says that the record at position ``record`` duplicates the one at
+``duplicate_of`` (0-based positions in the sequence that was deduplicated; the store maps
+them to its ids), how sure the matcher was (``score`` in [0, 1]), which named rule made the
+link, and where it stands: ``"auto"`` (certain, merged without asking), ``"needs_review"``
+(uncertain, waiting in the review queue; cross-language pairs always land here),
+``"accepted"`` or ``"rejected"`` (a person decided; ``decided_by`` says who).
 
-- ``auto``: the rule was sure enough to link without a reviewer (still reversible);
-- ``needs_review``: uncertain; it waits in the review queue;
-- ``accepted`` / ``rejected``: a reviewer decided (``decided_by`` names them).
-
-PRISMA's "duplicates removed" comes from the links: records joined by ``auto`` or
-``accepted`` links form groups, and each group keeps one record (:func:`duplicates_removed`,
-:func:`identification`). Chains (A→B, B→C) and links drawn both ways round count correctly.
+Duplicate groups are the connected components of the auto and accepted links only, so a
+pair under review or rejected never merges anything. PRISMA's "duplicates removed" is the
+number of records minus the number of groups (singletons included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from math import isfinite
 
-from evisynth.review.errors import DomainError
 from evisynth.review.model import _Plain
 
-#: Every status a link can have, in the order of its life.
-LINK_STATUSES: tuple[str, ...] = ("auto", "needs_review", "accepted", "rejected")
-#: Statuses under which the linked record counts as a duplicate.
-LINKED: frozenset[str] = frozenset({"auto", "accepted"})
-#: What a reviewer may decide.
-DECISIONS: tuple[str, ...] = ("accepted", "rejected")
+#: Link states; only :data:`MERGING` states join records into one group.
+STATUSES: tuple[str, ...] = ("auto", "needs_review", "accepted", "rejected")
+MERGING: frozenset[str] = frozenset({"auto", "accepted"})
 
 
 @dataclass(frozen=True)
 class DuplicateLink(_Plain):
-    """``record`` duplicates ``duplicate_of`` (both record ids), proposed by ``rule`` with ``score``."""
+    """``record`` duplicates ``duplicate_of`` (0-based input positions, ``duplicate_of < record``
+    by convention so the earlier record is the one kept)."""
 
     record: int
     duplicate_of: int
@@ -41,89 +37,101 @@ class DuplicateLink(_Plain):
     decided_by: str = ""
 
     def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"link status {self.status!r} is not one of {STATUSES}")
         if self.record == self.duplicate_of:
-            raise DomainError(f"record {self.record} cannot duplicate itself; link two different records")
-        if not isfinite(self.score) or not 0.0 <= self.score <= 1.0:
-            raise DomainError(f"link {self.record}→{self.duplicate_of}: score must be in 0..1 "
-                              f"(got {self.score!r})")
-        if self.status not in LINK_STATUSES:
-            raise DomainError(f"link {self.record}→{self.duplicate_of}: status must be one of "
-                              f"{', '.join(LINK_STATUSES)} (got {self.status!r})")
-        if not self.rule.strip():
-            raise DomainError(f"link {self.record}→{self.duplicate_of}: name the rule that made it")
-        if self.status in DECISIONS and not self.decided_by.strip():
-            raise DomainError(f"link {self.record}→{self.duplicate_of}: an {self.status} link needs "
-                              "decided_by (who decided)")
+            raise ValueError(f"record {self.record} cannot be linked to itself")
+        if self.record < 0 or self.duplicate_of < 0:
+            raise ValueError("record positions must be >= 0")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"link score must be in [0, 1] (got {self.score})")
 
     @property
-    def is_duplicate(self) -> bool:
-        """True when the link counts: ``auto`` or ``accepted``."""
-        return self.status in LINKED
+    def pair(self) -> tuple[int, int]:
+        """The two positions, smaller first."""
+        return (min(self.record, self.duplicate_of), max(self.record, self.duplicate_of))
 
-
-def duplicate_groups(links: Iterable[DuplicateLink]) -> list[frozenset[int]]:
-    """Groups of records joined by ``auto`` or ``accepted`` links (union-find), each sorted
-    group given once, ordered by its smallest id; records without such links are not listed."""
-    parent: dict[int, int] = {}
-
-    def root(i: int) -> int:
-        parent.setdefault(i, i)
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for link in links:
-        if link.is_duplicate:
-            a, b = root(link.record), root(link.duplicate_of)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    groups: dict[int, set[int]] = {}
-    for i in list(parent):
-        groups.setdefault(root(i), set()).add(i)
-    return [frozenset(g) for _, g in sorted(groups.items())]
-
-
-def duplicates_removed(links: Iterable[DuplicateLink]) -> int:
-    """How many records deduplication removes: each group of linked records keeps one."""
-    return sum(len(g) - 1 for g in duplicate_groups(links))
+    def decide(self, accept: bool, by: str) -> DuplicateLink:
+        """This link accepted or rejected by ``by`` (a reviewer's name or id)."""
+        if not by:
+            raise ValueError("a decision needs the name of who made it")
+        status = "accepted" if accept else "rejected"
+        return DuplicateLink(self.record, self.duplicate_of, self.score, self.rule, status, by)
 
 
 @dataclass(frozen=True)
-class IdentificationCounts(_Plain):
-    """PRISMA 2020's identification box, computed from records and links.
+class DedupCounts(_Plain):
+    """PRISMA numbers computed from the links."""
 
-    ``identified`` counts every imported record; ``by_source`` splits it by database
-    (``""`` for records whose file named none); ``duplicates_removed`` is what the
-    ``auto``/``accepted`` links remove; ``screened`` what is left for screening;
-    ``awaiting_review`` the links still in the review queue (their records still count as
-    distinct until decided).
-    """
-
-    identified: int
-    by_source: dict[str, int]
+    records_identified: int
     duplicates_removed: int
-    screened: int
-    awaiting_review: int
+    records_after_dedup: int
+    pairs_awaiting_review: int
+    pairs_rejected: int
 
 
-def identification(databases: Mapping[int, str], links: Iterable[DuplicateLink]) -> IdentificationCounts:
-    """Counts for the records ``databases`` (record id → database name) under ``links``.
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
 
-    Raises DomainError when a link names a record that is not in ``databases``.
-    """
-    links = list(links)
-    for link in links:
-        for i in (link.record, link.duplicate_of):
-            if i not in databases:
-                raise DomainError(f"link {link.record}→{link.duplicate_of} names record {i}, which is "
-                                  "not among the records counted")
-    by_source: dict[str, int] = {}
-    for name in databases.values():
-        by_source[name] = by_source.get(name, 0) + 1
-    removed = duplicates_removed(links)
-    return IdentificationCounts(
-        identified=len(databases), by_source=dict(sorted(by_source.items())),
-        duplicates_removed=removed, screened=len(databases) - removed,
-        awaiting_review=sum(1 for link in links if link.status == "needs_review"),
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller position becomes the root so groups are keyed by their first record
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)
+            self.parent[hi] = lo
+
+
+def _check(n_records: int, links: Iterable[DuplicateLink]) -> list[DuplicateLink]:
+    out = list(links)
+    for link in out:
+        if max(link.record, link.duplicate_of) >= n_records:
+            raise ValueError(
+                f"link {link.record}->{link.duplicate_of} points past the {n_records} records"
+            )
+    return out
+
+
+def duplicate_groups(n_records: int, links: Iterable[DuplicateLink]) -> tuple[tuple[int, ...], ...]:
+    """Groups of two or more records joined by auto/accepted links (union-find), each sorted,
+    the groups ordered by their first record. Singletons are left out."""
+    members: dict[int, list[int]] = {}
+    for i, root in enumerate(group_of(n_records, links)):
+        members.setdefault(root, []).append(i)
+    return tuple(sorted(tuple(m) for m in members.values() if len(m) > 1))
+
+
+def group_of(n_records: int, links: Iterable[DuplicateLink]) -> tuple[int, ...]:
+    """For every record, the position of the record its group keeps (the group's first)."""
+    uf = _UnionFind(n_records)
+    for link in _check(n_records, links):
+        if link.status in MERGING:
+            uf.union(link.record, link.duplicate_of)
+    return tuple(uf.find(i) for i in range(n_records))
+
+
+def review_queue(links: Iterable[DuplicateLink]) -> tuple[DuplicateLink, ...]:
+    """Links awaiting a decision, most likely duplicates first."""
+    pending = [link for link in links if link.status == "needs_review"]
+    return tuple(sorted(pending, key=lambda link: (-link.score, link.pair)))
+
+
+def dedup_counts(n_records: int, links: Sequence[DuplicateLink]) -> DedupCounts:
+    """PRISMA counts: records identified, duplicates removed (records minus groups, singletons
+    counting as groups), records left, pairs awaiting review and pairs rejected."""
+    kept = len(set(group_of(n_records, links)))
+    return DedupCounts(
+        records_identified=n_records,
+        duplicates_removed=n_records - kept,
+        records_after_dedup=kept,
+        pairs_awaiting_review=sum(link.status == "needs_review" for link in links),
+        pairs_rejected=sum(link.status == "rejected" for link in links),
     )

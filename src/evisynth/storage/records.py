@@ -24,7 +24,8 @@ from sqlalchemy import Connection, Table, func, insert, or_, select, update
 
 from evisynth.core.results import Serializable
 from evisynth.review.errors import DomainError
-from evisynth.review.links import DECISIONS, DuplicateLink, IdentificationCounts, identification
+from evisynth.review.identification import IdentificationCounts, identification
+from evisynth.review.links import DuplicateLink
 from evisynth.review.records import Record
 from evisynth.storage import _rows, schema
 from evisynth.storage.errors import StorageError
@@ -36,6 +37,8 @@ __all__ = [
     "iter_records", "list_batches", "list_links", "list_records",
 ]
 
+#: What a reviewer may decide about a link.
+DECISIONS: tuple[str, ...] = ("accepted", "rejected")
 _BATCH = cast(Table, schema.ImportBatchRow.__table__)
 _RECORD = cast(Table, schema.RecordRow.__table__)
 _LINK = cast(Table, schema.RecordLinkRow.__table__)

@@ -1,0 +1,554 @@
+"""Duplicate detection across databases and languages: blocking, pairwise similarity, named rules.
+
+Three steps, each kept simple enough to explain to a reviewer:
+
+1. **Features.** Every record gets a matching key for its title (accents folded, case folded,
+   punctuation and HTML dropped, Greek letters spelled out; CJK characters kept as they are,
+   so a Chinese title never becomes an empty key), author surnames, year, first page,
+   volume, journal, DOI and PMID, and flags for notices (erratum, retraction, comment, reply).
+2. **Blocking.** Records are compared only when they share a blocking key: DOI, PMID, the
+   first or last characters of the title key (six for CJK titles, whose characters carry more),
+   first author + year, year + first page, volume + first page, and for cross-language pairs
+   year + the numbers reported in the abstract. Within a key, records are sorted by title and
+   each is compared with its next :data:`WINDOW` neighbours (a sorted neighbourhood), so a
+   huge block never costs more than ``n × WINDOW`` comparisons.
+3. **Rules.** Each candidate pair is scored (rapidfuzz ratios on title, author surnames and
+   journal) and judged by explicit rules, in order. A pair becomes an ``auto`` link only when a
+   rule is certain and nothing conflicts; conflicting evidence (different DOIs or PMIDs, first
+   pages or volumes, years more than one apart, a notice against an article, a conference
+   abstract against an article) vetoes merging and leaves at most a ``needs_review`` link.
+   Pairs in different languages (Chinese and English versions of one study) are never merged
+   automatically: they go to the review queue.
+
+The result holds links, never deletions: :mod:`evisynth.review.links` turns them into groups
+and PRISMA counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
+
+from evisynth.core.results import Serializable
+from evisynth.review.links import (
+    DedupCounts,
+    DuplicateLink,
+    dedup_counts,
+    duplicate_groups,
+    review_queue,
+)
+from evisynth.review.records import Record
+
+__all__ = ["RULES", "WINDOW", "DedupResult", "find_duplicates", "title_key"]
+
+#: Each record is compared with this many following records within a sorted block.
+WINDOW = 8
+#: Rule names, most certain first (a link records the one that fired).
+RULES: tuple[str, ...] = (
+    "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
+    "title-contained+authors+pages", "authors+year+volume+pages",
+    "review:doi", "review:pmid", "review:title", "review:bibliographic", "review:conflict", "review:cross-language",
+)
+
+Progress = Callable[[int, int], None]
+
+_GREEK = str.maketrans({
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa",
+    "λ": "lambda", "μ": "mu", "ω": "omega", "τ": "tau", "θ": "theta", "σ": "sigma",
+})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+#: The CJK ranges of :func:`evisynth.review.normalize.is_cjk`, as one character class.
+_CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
+_TAGS = re.compile(r"<[^>]{1,20}>")
+#: Database annotations appended to titles: "[Review] [33 refs]", "[Erratum appears in …]",
+#: "<ORIGINAL> PROPHYLAXIE …" (Embase's original-language title), "[see comments]".
+_ANNOTATIONS = re.compile(
+    r"\[(?:review|\d+ refs?)\]|\[(?:erratum appears|published erratum|see comments?|comment in|"
+    r"retraction in|retracted|corrected and republished|update (?:of|in)|summary for patients)"
+    r"[^\]]*(?:\]|$)|<original>.*$",
+    re.IGNORECASE,
+)
+_NON_WORD = re.compile(r"[\W_]+")
+_LEADING = re.compile(r"^(?:the|a|an) ")
+_NOTICE = re.compile(
+    r"\b(?:errat(?:um|a)|corrigend(?:um|a)|correction|retract(?:ion|ed)|expression of concern|"
+    r"reply|response to|in response|comment(?:ary)? on|comments? to|author'?s? response)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\d.])(\d{2,6})(?:\.\d+)?(?![\d.])")
+_DIGITS = re.compile(r"\d+")
+_SPLIT_AUTHORS = re.compile(r"\s+and\s+|;")
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+#: A page range a database wrote on purpose: "123-129", "S11-S15", "e12724" (article number).
+_PAGE_RANGE = re.compile(r"^([a-z]{0,4})(\d+)(?:-[a-z]{0,4}(\d+))?$", re.IGNORECASE)
+_JOURNAL_STOP = frozenset({"of", "the", "and", "de", "la", "y", "et", "for", "in", "on", "electronic",
+                           "resource", "online", "print"})
+
+
+def _fold(text: str) -> str:
+    """Case-folded, accents removed (NFKD minus combining marks), Greek letters spelled out."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text.translate(_GREEK))
+    return _COMBINING.sub("", text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def title_key(title: str) -> str:
+    """The title for matching: folded, HTML and punctuation dropped, words joined by single
+    spaces, a leading article dropped. CJK characters are kept (never an empty key for a
+    Chinese title); only a title without letters or digits gives ``""``."""
+    text = _NON_WORD.sub(" ", _fold(_TAGS.sub(" ", _ANNOTATIONS.sub(" ", title)))).strip()
+    return _LEADING.sub("", text)
+
+
+@lru_cache(maxsize=262144)
+def _surname(name: str) -> str:
+    name = name.strip()
+    if not name:
+        return ""
+    if _CJK.search(name):
+        return name.replace(" ", "")
+    if "," in name:
+        last = name.partition(",")[0]
+    else:
+        parts = name.split()
+        last = " ".join(parts[:-1]) if len(parts) > 1 and _INITIALS.match(parts[-1]) else parts[-1]
+    # "von Pawel" / "Pawel", "Lynch Jr" / "Lynch": the last word of the surname, suffixes dropped
+    words = [w for w in _NON_WORD.sub(" ", _fold(last)).split() if w not in _SUFFIXES]
+    return words[-1] if words else ""
+
+
+def _surnames(authors: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for value in authors:
+        for name in _SPLIT_AUTHORS.split(value):
+            surname = _surname(name)
+            if surname:
+                out.append(surname)
+    return out
+
+
+def _page_range(pages: str) -> tuple[str, int, int] | None:
+    """(prefix, first, last) for ``"123-129"``, ``"S11-S15"`` or an article number
+    (``"e12724"``, ``"a1754"``); ``None`` for page fields that are not a plain range ("Suppl-12",
+    "t-8", "01-Jun": export damage, not evidence) and for ranges starting at page 1 (an
+    electronic article's page count, "1-6", not its place in the journal)."""
+    match = _PAGE_RANGE.match(re.split(r"[;,]", pages)[0].strip())
+    if not match:
+        return None
+    prefix, first = match.group(1).lower(), int(match.group(2))
+    last = int(match.group(3)) if match.group(3) else first
+    if first <= 1:
+        return None
+    return prefix, first, max(first, last)
+
+
+def _volume(volume: str) -> str:
+    match = _DIGITS.search(volume)
+    return match.group(0).lstrip("0") if match else ""
+
+
+@dataclass
+class _Features:
+    """Column-wise features of the records (lists indexed by input position)."""
+
+    title: list[str] = field(default_factory=list)
+    alt: list[str] = field(default_factory=list)
+    cjk: list[bool] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    first_author: list[str] = field(default_factory=list)
+    year: list[int] = field(default_factory=list)
+    page: list[str] = field(default_factory=list)
+    pages: list[tuple[str, int, int] | None] = field(default_factory=list)
+    volume: list[str] = field(default_factory=list)
+    journal: list[str] = field(default_factory=list)
+    doi: list[str] = field(default_factory=list)
+    pmid: list[str] = field(default_factory=list)
+    notice: list[bool] = field(default_factory=list)
+    language: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    numbers: list[frozenset[str]] = field(default_factory=list)
+    title_numbers: list[frozenset[str]] = field(default_factory=list)
+
+
+def _features(records: Sequence[Record]) -> _Features:
+    f = _Features()
+    for r in records:
+        key = title_key(r.title)
+        cjk = _CJK.search(key) is not None
+        surnames = _surnames(r.authors)
+        f.title.append(key)
+        # "Título original; English title" (LILACS, SciELO): the part after the last ";"
+        alt = title_key(r.title.rpartition(";")[2]) if ";" in r.title else ""
+        f.alt.append(alt if len(alt) >= 20 and alt != key else "")
+        f.cjk.append(cjk)
+        f.authors.append(" ".join(surnames[:8]))
+        f.first_author.append(surnames[0] if surnames else "")
+        f.year.append(r.year or 0)
+        pages = _page_range(r.pages)
+        f.pages.append(pages)
+        f.page.append(f"{pages[0]}{pages[1]}" if pages else "")
+        f.volume.append(_volume(r.volume))
+        f.journal.append(" ".join(
+            w for w in _NON_WORD.sub(" ", _fold_cached(r.journal)).split() if w not in _JOURNAL_STOP
+        ))
+        f.doi.append(r.doi)
+        f.pmid.append(r.pmid)
+        f.notice.append(bool(_NOTICE.search(_ANNOTATIONS.sub(" ", r.title))))
+        f.language.append(r.language or ("zh" if cjk else ""))
+        f.kind.append(r.record_type)
+        f.title_numbers.append(frozenset(n.lstrip("0") for n in _DIGITS.findall(key)))
+        years = {str(r.year)} if r.year else set()
+        f.numbers.append(frozenset(_NUMBER.findall(f"{r.title} {r.abstract}")) - years)
+    return f
+
+
+def _blocking_keys(f: _Features) -> list[tuple[str, list[int], list[str]]]:
+    """(pass name, record positions, keys) for every blocking pass; a record may have several
+    keys in one pass (its title and its alternative title) and none when a field is missing."""
+    def title_ends(rows: list[tuple[int, str, bool]]) -> tuple[list[int], list[str], list[str]]:
+        idx, prefix, suffix = [], [], []
+        for i, t, cjk in rows:
+            size = 6 if cjk else 24
+            if len(t) >= min(size, 4):
+                idx.append(i)
+                prefix.append(t[:size])
+                suffix.append(t[-size:] if len(t) >= size else t)
+        return idx, prefix, suffix
+
+    rows = [(i, t.replace(" ", ""), c) for i, (t, c) in enumerate(zip(f.title, f.cjk, strict=True))]
+    rows += [(i, t.replace(" ", ""), False) for i, t in enumerate(f.alt) if t]
+    t_idx, prefix, suffix = title_ends(rows)
+
+    def pair(name: str, a: list[str], b: list[Any]) -> tuple[str, list[int], list[str]]:
+        idx = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x and y]
+        return name, idx, [f"{a[i]}|{b[i]}" for i in idx]
+
+    def single(name: str, a: list[str]) -> tuple[str, list[int], list[str]]:
+        idx = [i for i, x in enumerate(a) if x]
+        return name, idx, [a[i] for i in idx]
+
+    years = [str(y) if y else "" for y in f.year]
+    numbers = [
+        "|".join(sorted(nums, key=lambda s: (-len(s), s))[:3]) if len(nums) >= 3 else ""
+        for nums in f.numbers
+    ]
+    return [
+        single("doi", f.doi),
+        single("pmid", f.pmid),
+        ("prefix", t_idx, prefix),
+        ("suffix", t_idx, suffix),
+        pair("author+year", f.first_author, years),
+        pair("year+page", years, f.page),
+        pair("volume+page", f.volume, f.page),
+        pair("year+numbers", years, numbers),
+    ]
+
+
+def _candidate_pairs(f: _Features, window: int) -> np.ndarray:
+    """Unique (i, j), i < j, sharing a blocking key and within ``window`` of each other after
+    sorting the block by title key; shape (m, 2), int64."""
+    n = len(f.title)
+    order_title = np.argsort(np.array(f.title, dtype=object), kind="stable")
+    title_rank = np.empty(n, dtype=np.int64)
+    title_rank[order_title] = np.arange(n)
+    chunks: list[np.ndarray] = []
+    for _, positions, keys in _blocking_keys(f):
+        if len(positions) < 2:
+            continue
+        idx = np.asarray(positions, dtype=np.int64)
+        codes = np.unique(np.array(keys, dtype=object), return_inverse=True)[1]
+        order = np.lexsort((title_rank[idx], codes))
+        idx, codes = idx[order], codes[order]
+        for d in range(1, window + 1):
+            same = (codes[d:] == codes[:-d]) & (idx[d:] != idx[:-d])
+            if not same.any():
+                break
+            chunks.append(np.stack([idx[:-d][same], idx[d:][same]], axis=1))
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(chunks)
+    pairs.sort(axis=1)
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def journals_compatible(a: str, b: str) -> bool:
+    """Whether two (stop-word-free, folded) journal names may name one journal: either is
+    empty, they share most words, or the shorter is an abbreviation of the longer (each word
+    a prefix of a later word in order: "j clin oncol" / "journal clinical oncology", or the
+    initials: "bmj" / "british medical journal", "jpen" / "jpen journal parenteral …")."""
+    if not a or not b or a == b:
+        return True
+    wa, wb = a.split(), b.split()
+    short, long_ = (wa, wb) if len(" ".join(wa)) <= len(" ".join(wb)) else (wb, wa)
+    joined = "".join(short)
+    if joined == "".join(w[0] for w in long_) or joined == "".join(long_):
+        return True
+    if fuzz.token_set_ratio(a, b) >= 90:
+        return True
+    k = 0
+    for word in short:
+        while k < len(long_) and not long_[k].startswith(word):
+            k += 1
+        if k == len(long_):
+            return False
+        k += 1
+    return True
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    title: float
+    authors: float
+    contained: float
+
+
+def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float] | None:
+    """(rule, status, score) for the pair, or None when it is not a duplicate candidate."""
+    doi = bool(f.doi[i]) and f.doi[i] == f.doi[j]
+    pmid = bool(f.pmid[i]) and f.pmid[i] == f.pmid[j]
+    conflicts = []
+    if f.doi[i] and f.doi[j] and not doi:
+        conflicts.append("doi")
+    if f.pmid[i] and f.pmid[j] and not pmid:
+        conflicts.append("pmid")
+    yi, yj = f.year[i], f.year[j]
+    year_known = bool(yi and yj)
+    if year_known and abs(yi - yj) > 1:
+        conflicts.append("year")
+    pi, pj = f.pages[i], f.pages[j]
+    # pages agree when the ranges overlap ("488" / "487-488"); an article number against a
+    # page range ("a1754" / "969-972") says nothing either way
+    pages_match = pages_conflict = False
+    if pi and pj and pi[0] == pj[0]:
+        pages_match = pi[1] <= pj[2] and pj[1] <= pi[2]
+        pages_conflict = not pages_match
+    if pages_conflict:
+        conflicts.append("pages")
+    if f.volume[i] and f.volume[j] and f.volume[i] != f.volume[j]:
+        conflicts.append("volume")
+    if f.notice[i] != f.notice[j]:
+        conflicts.append("notice")
+    if f.title_numbers[i] != f.title_numbers[j]:
+        conflicts.append("title numbers")
+    volume_match = bool(f.volume[i]) and f.volume[i] == f.volume[j]
+    # journal names are translated and abbreviated freely; they only count against a pair
+    # whose volume and first page do not both agree
+    if not (pages_match and volume_match) and not journals_compatible(f.journal[i], f.journal[j]):
+        conflicts.append("journal")
+    kinds = {f.kind[i], f.kind[j]}
+    if "conference" in kinds and len(kinds) > 1:
+        conflicts.append("type")
+    li, lj = f.language[i], f.language[j]
+    cross = bool(li and lj and li != lj) or f.cjk[i] != f.cjk[j]
+
+    ts, aus = ev.title, ev.authors
+    authors_match = bool(f.first_author[i]) and (
+        f.first_author[i] == f.first_author[j] or aus >= 0.8
+    )
+    long_title = min(len(f.title[i]), len(f.title[j])) >= (12 if f.cjk[i] else 30)
+    score = round(min(1.0, 0.6 * ts + 0.25 * aus + 0.15 * (pages_match or volume_match)), 4)
+
+    if cross:
+        same_numbers = len(f.numbers[i] & f.numbers[j]) >= 3
+        if doi or pmid or (yi == yj and year_known and (
+                (pages_match and volume_match) or same_numbers or authors_match)):
+            return "review:cross-language", "needs_review", score
+        return None
+    if doi or pmid:
+        rule = "doi" if doi else "pmid"
+        if ts >= 0.8 and not set(conflicts) & {"notice", "doi", "pmid"}:
+            return rule, "auto", max(score, 0.99)
+        return f"review:{rule}", "needs_review", score
+    if conflicts:
+        if ts >= 0.9 and (authors_match or pages_match):
+            return "review:conflict:" + "+".join(conflicts), "needs_review", score
+        return None
+    if ts >= 0.95 and long_title:
+        if authors_match and year_known and (yi == yj or pages_match or volume_match):
+            return "title+authors+year", "auto", score
+        if (pages_match and (volume_match or fuzz.token_set_ratio(f.journal[i], f.journal[j]) >= 80)
+                and (not year_known or yi == yj)):
+            return "title+journal+pages", "auto", score
+    if ts >= 0.9 and authors_match and pages_match and (yi == yj or not year_known):
+        return "title+authors+pages", "auto", score
+    same_issue = pages_match and volume_match and yi == yj and year_known
+    if (ev.contained >= 0.97 and min(len(f.title[i]), len(f.title[j])) >= 40 and authors_match
+            and same_issue):
+        return "title-contained+authors+pages", "auto", score
+    full_ranges = pi is not None and pj is not None and pi[1] < pi[2] and pj[1] < pj[2]
+    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    if same_issue and full_ranges and many_authors and aus >= 0.9 and authors_match:
+        # a translated title: same authors, same year, volume and page range
+        return "authors+year+volume+pages", "auto", score
+    if same_issue and authors_match:
+        return "review:bibliographic", "needs_review", score
+    if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
+        return "review:title", "needs_review", score
+    return None
+
+
+@dataclass
+class _PairScores:
+    """Similarities of the candidate pairs worth judging (``keep`` selects them)."""
+
+    keep: np.ndarray
+    title: np.ndarray
+    authors: np.ndarray
+    contained: np.ndarray
+
+
+def _codes(values: Sequence[Any]) -> np.ndarray:
+    """Integer codes for equality tests; 0 for a missing value."""
+    table: dict[Any, int] = {}
+    return np.fromiter(
+        (table.setdefault(v, len(table) + 1) if v else 0 for v in values), dtype=np.int64,
+        count=len(values),
+    )
+
+
+def _pair_evidence(f: _Features, a: np.ndarray, b: np.ndarray, workers: int) -> _PairScores:
+    """String similarities, computed in rapidfuzz's C++ loops, for the pairs that can matter.
+
+    Title ratios are computed for all candidate pairs; the pairs that share nothing (a title
+    under 0.8 similar, no shared DOI/PMID/volume/first page, not a cross-language candidate)
+    are dropped before the slower measures and the rules.
+    """
+    al, bl = a.tolist(), b.tolist()
+    ta, tb = [f.title[i] for i in al], [f.title[j] for j in bl]
+    ts = cpdist(ta, tb, scorer=fuzz.ratio, workers=workers)
+    has_alt = np.fromiter((bool(f.alt[i] or f.alt[j]) for i, j in zip(al, bl, strict=True)),
+                          dtype=bool, count=len(al))
+    if has_alt.any():
+        idx = np.flatnonzero(has_alt).tolist()
+        alt_a = [f.alt[al[k]] or ta[k] for k in idx]
+        alt_b = [f.alt[bl[k]] or tb[k] for k in idx]
+        best = np.maximum(cpdist(alt_a, [tb[k] for k in idx], scorer=fuzz.ratio, workers=workers),
+                          cpdist([ta[k] for k in idx], alt_b, scorer=fuzz.ratio, workers=workers))
+        ts[idx] = np.maximum(ts[idx], best)
+    ts = ts / 100.0
+
+    def eq(values: Sequence[Any]) -> np.ndarray:
+        codes = _codes(values)
+        return (codes[a] == codes[b]) & (codes[a] > 0)
+
+    year_eq, volume_eq, page_eq = eq(f.year), eq(f.volume), eq(f.page)
+    cjk = np.asarray(f.cjk, dtype=bool)
+    language = _codes(f.language)
+    cross = (cjk[a] != cjk[b]) | ((language[a] != language[b]) & (language[a] > 0) & (language[b] > 0))
+    near = eq(f.doi) | eq(f.pmid) | (volume_eq & year_eq) | page_eq | (cross & year_eq)
+    # the shorter title found whole inside the longer ("X" / "X: a randomized trial")
+    lengths = np.fromiter((len(t) for t in f.title), dtype=np.int64, count=len(f.title))
+    shorter = np.minimum(lengths[a], lengths[b]) < 0.9 * np.maximum(lengths[a], lengths[b])
+    contained = np.zeros(len(al))
+    want = (ts < 0.95) & shorter & (near | (ts >= 0.5))
+    if want.any():
+        idx = np.flatnonzero(want).tolist()
+        contained[idx] = cpdist([ta[k] for k in idx], [tb[k] for k in idx],
+                                scorer=fuzz.partial_ratio, score_cutoff=90, workers=workers) / 100.0
+    keep = (ts >= 0.8) | (contained >= 0.95) | near
+    idx = np.flatnonzero(keep).tolist()
+    authors = cpdist([f.authors[al[k]] for k in idx], [f.authors[bl[k]] for k in idx],
+                     scorer=fuzz.token_set_ratio, workers=workers) / 100.0
+    return _PairScores(keep, ts[keep], authors, contained[keep])
+
+
+@dataclass(frozen=True)
+class DedupResult(Serializable):
+    """Links found among ``n_records`` records, the groups the certain ones make, PRISMA counts."""
+
+    n_records: int
+    links: tuple[DuplicateLink, ...]
+    groups: tuple[tuple[int, ...], ...]
+    counts: DedupCounts
+    candidate_pairs: int
+
+    @property
+    def review(self) -> tuple[DuplicateLink, ...]:
+        """Links waiting for a person, most likely duplicates first."""
+        return review_queue(self.links)
+
+    def __str__(self) -> str:
+        c = self.counts
+        by_rule: dict[str, int] = {}
+        for link in self.links:
+            by_rule[link.rule] = by_rule.get(link.rule, 0) + 1
+        lines = [
+            f"Deduplication of {c.records_identified} records ({self.candidate_pairs} pairs compared)",
+            "",
+            f"  duplicates removed:     {c.duplicates_removed} (records merged into another)",
+            f"  records after dedup:    {c.records_after_dedup}",
+            f"  duplicate groups:       {len(self.groups)} (two or more records each)",
+            f"  pairs awaiting review:  {c.pairs_awaiting_review}",
+            "",
+            "  links by rule:",
+        ]
+        lines += [f"    {rule:<24}{by_rule[rule]}" for rule in RULES if rule in by_rule]
+        return "\n".join(lines)
+
+
+def find_duplicates(
+    records: Sequence[Record],
+    *,
+    window: int = WINDOW,
+    review: bool = True,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> DedupResult:
+    """Links between duplicate records (see the module docstring for the rules).
+
+    ``window``: comparisons per record within a blocking key (larger finds more, costs more);
+    ``review=False`` drops the uncertain ``needs_review`` links; ``progress(done, total)`` is
+    called while pairs are judged; ``workers``: threads for the string similarity (-1: all).
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1 (got {window})")
+    n = len(records)
+    f = _features(records)
+    pairs = _candidate_pairs(f, window) if n > 1 else np.empty((0, 2), dtype=np.int64)
+    candidates = total = len(pairs)
+    links: list[DuplicateLink] = []
+    if total:
+        a, b = pairs[:, 0], pairs[:, 1]
+        ev = _pair_evidence(f, a, b, workers)
+        a, b = a[ev.keep], b[ev.keep]
+        total = len(a)
+        if progress:
+            progress(0, total)
+        step = max(1, total // 100)
+        for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            verdict = _judge(f, i, j, _Evidence(
+                float(ev.title[k]), float(ev.authors[k]), float(ev.contained[k])))
+            if verdict is not None:
+                rule, status, score = verdict
+                if status == "auto" or review:
+                    links.append(DuplicateLink(j, i, score, rule, status))
+            if progress and k % step == 0:
+                progress(k, total)
+        if progress:
+            progress(total, total)
+    return DedupResult(
+        n_records=n,
+        links=tuple(links),
+        groups=duplicate_groups(n, links),
+        counts=dedup_counts(n, links),
+        candidate_pairs=candidates,
+    )
