@@ -15,6 +15,7 @@ from rich.table import Table
 from scipy.stats import norm
 
 from evisynth import services
+from evisynth.cli import dedup as dedup_cli
 from evisynth.cli import records as records_cli
 from evisynth.cli import rm5
 from evisynth.cli import search as search_cli
@@ -160,6 +161,7 @@ def new(
 app.command("import")(records_cli.import_)
 app.add_typer(records_cli.app, name="records")
 app.add_typer(search_cli.app, name="search")
+app.command("dedup")(dedup_cli.dedup)
 
 
 @app.command()

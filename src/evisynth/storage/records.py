@@ -33,7 +33,7 @@ from evisynth.storage.project import Project
 
 __all__ = [
     "FileSummary", "ImportBatch", "StoredLink", "StoredRecord", "add_links", "add_records",
-    "count_links", "count_records", "decide_link", "get_record", "identification_counts",
+    "count_links", "count_records", "decide_link", "decide_links", "get_record", "identification_counts",
     "iter_records", "list_batches", "list_links", "list_records",
 ]
 
@@ -305,24 +305,33 @@ def decide_link(project: Project, link_id: int, decision: str, actor: str) -> St
     earlier values. Deciding again (a second reviewer, a change of mind) is allowed and
     audited the same way.
     """
-    if decision not in DECISIONS:
-        raise StorageError(f"decision must be one of {', '.join(DECISIONS)} (got {decision!r})")
+    return decide_links(project, [(link_id, decision)], actor)[0]
+
+
+def decide_links(project: Project, decisions: Sequence[tuple[int, str]],
+                 actor: str) -> tuple[StoredLink, ...]:
+    """Several decisions ``(link id, decision)`` in one transaction: all are stored or none."""
+    for _, decision in decisions:
+        if decision not in DECISIONS:
+            raise StorageError(f"decision must be one of {', '.join(DECISIONS)} (got {decision!r})")
+    out: list[StoredLink] = []
     with project._write(actor) as (conn, changes):
-        row = conn.execute(select(_LINK).where(_LINK.c.id == link_id)).mappings().first()
-        if row is None:
-            raise StorageError(f"no duplicate link {link_id} in {project.location}; list them with "
-                               "evisynth dedup --review")
-        old = dict(row)
-        new = {"status": decision, "decided_by": actor, "decided_at": changes.at}
-        for column, value in new.items():
-            before = old[column]
-            if isinstance(before, dt.datetime):
-                before = before.replace(tzinfo=before.tzinfo or dt.UTC).isoformat()
-            after = value.isoformat() if isinstance(value, dt.datetime) else value
-            if before != after:
-                changes.add("update", LINK, (link_id,), column, before, after)
-        conn.execute(update(_LINK).where(_LINK.c.id == link_id).values(new))
-        return _stored_link(conn.execute(select(_LINK).where(_LINK.c.id == link_id)).one())
+        for link_id, decision in decisions:
+            row = conn.execute(select(_LINK).where(_LINK.c.id == link_id)).mappings().first()
+            if row is None:
+                raise StorageError(f"no duplicate link {link_id} in {project.location}; list them with "
+                                   "evisynth dedup --review; nothing was decided")
+            new = {"status": decision, "decided_by": actor, "decided_at": changes.at}
+            for column, value in new.items():
+                before = row[column]
+                if isinstance(before, dt.datetime):
+                    before = before.replace(tzinfo=before.tzinfo or dt.UTC).isoformat()
+                after = value.isoformat() if isinstance(value, dt.datetime) else value
+                if before != after:
+                    changes.add("update", LINK, (link_id,), column, before, after)
+            conn.execute(update(_LINK).where(_LINK.c.id == link_id).values(new))
+            out.append(_stored_link(conn.execute(select(_LINK).where(_LINK.c.id == link_id)).one()))
+    return tuple(out)
 
 
 def count_links(project: Project) -> dict[str, int]:
