@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from typer.testing import CliRunner, Result
 
+from evisynth.cli.main import app
 from evisynth.core.errors import InputError
 from evisynth.io.errors import ImportFormatError
 from evisynth.io.records import read_file, read_records
@@ -151,20 +153,36 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ}, timeout=120)
 
 
+def invoke(*args: str) -> Result:
+    """In-process: a subprocess costs seconds of imports."""
+    return CliRunner().invoke(app, list(args))
+
+
 def test_cli_import_list_export_round_trip(tmp_path: Path, exports: dict[str, Path]) -> None:
     project = tmp_path / "p.evisynth"
-    proc = run("import", str(exports["nbib"]), str(exports["cnki"]), "--project", str(project), "--create",
-               "--source", "mixed", "--json")
-    assert proc.returncode == 0, proc.stderr
+    proc = invoke("import", str(exports["nbib"]), str(exports["cnki"]), "--project", str(project), "--create",
+                  "--source", "mixed", "--json")
+    assert proc.exit_code == 0, proc.output
     summary = json.loads(proc.stdout)
     assert summary["record_count"] == 3 and [f["records"] for f in summary["files"]] == [2, 1]
     assert summary["source"] == "mixed"
-    listed = json.loads(run("records", "list", str(project), "--json").stdout)
+    listed = json.loads(invoke("records", "list", str(project), "--json").stdout)
     assert [r["id"] for r in listed] == [1, 2, 3] and listed[0]["database"] == "mixed"
+    human = invoke("records", "list", str(project))
+    assert human.exit_code == 0 and "维生素K2" in human.stdout
     out = tmp_path / "all.ris"
-    proc = run("records", "export", str(project), "--format", "ris", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
+    proc = invoke("records", "export", str(project), "--format", "ris", "--out", str(out))
+    assert proc.exit_code == 0, proc.output
     assert [r.title for r in read_records(out)] == [r["title"] for r in listed]
-    failed = run("records", "import", str(project), str(exports["truncated"]))
+    csv_out = tmp_path / "all.csv"
+    assert invoke("records", "export", str(project), "--format", "csv", "--out", str(csv_out)).exit_code == 0
+    assert [r.title for r in read_records(csv_out)] == [r["title"] for r in listed]
+
+
+def test_cli_failed_import_is_one_line_and_stores_nothing(tmp_path: Path, exports: dict[str, Path]) -> None:
+    project = tmp_path / "p.evisynth"
+    failed = run("import", str(exports["nbib"]), str(exports["truncated"]), "--project", str(project),
+                 "--create")
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert "truncated.ris, line 5" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
+    assert not project.exists()  # files are read before the project is even opened

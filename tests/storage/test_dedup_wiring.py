@@ -4,14 +4,14 @@ PRISMA counts from links, and ``evisynth dedup``."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from typer.testing import CliRunner, Result
+
+from evisynth.cli.main import app
 from evisynth.review.records import Record
 from evisynth.services import dedup as services
-from evisynth.storage import open_project
+from evisynth.storage import StorageError, open_project
 from evisynth.storage import records as store
 
 TITLE = ("Effect of vitamin K2 on progression of atherosclerosis and vascular calcification in "
@@ -78,22 +78,25 @@ def test_review_queue_and_a_decision_change_the_prisma_counts(tmp_path: Path) ->
     assert services.prisma_counts(path).duplicates_removed == 2
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evisynth", *args], capture_output=True, text=True,
-                          env={**os.environ}, timeout=120)
+def run_cli(*args: str) -> Result:
+    """In-process (a subprocess costs seconds of imports); errors stay exceptions here."""
+    return CliRunner().invoke(app, list(args))
 
 
 def test_cli_dedup_review_and_decide(tmp_path: Path) -> None:
     path = project_with_records(tmp_path)
     proc = run_cli("dedup", str(path), "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.output
     assert json.loads(proc.stdout)["prisma"]["duplicates_removed"] == 1
     queue = json.loads(run_cli("dedup", str(path), "--review", "--json").stdout)["review"]
     assert [q["record"]["id"] for q in queue] == [4]
     proc = run_cli("dedup", str(path), "--reject", str(queue[0]["id"]), "--actor", "reviewer-b", "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.exit_code == 0, proc.output
     out = json.loads(proc.stdout)
     assert out["decided"][0]["status"] == "rejected" and out["decided"][0]["decided_by"] == "reviewer-b"
     assert out["prisma"]["rejected"] == 1 and out["prisma"]["duplicates_removed"] == 1
+    human = run_cli("dedup", str(path), "--review")
+    assert human.exit_code == 0 and "0 links awaiting review" in human.stdout
+    assert "duplicates removed" in human.stdout
     missing = run_cli("dedup", str(path), "--accept", "99")
-    assert missing.returncode == 2 and "no duplicate link 99" in missing.stderr
+    assert isinstance(missing.exception, StorageError) and "no duplicate link 99" in str(missing.exception)
