@@ -16,7 +16,19 @@ from pathlib import Path
 
 from evisynth.core.results import Serializable
 from evisynth.io.errors import ImportFormatError
-from evisynth.io.records import bibtex, cnki, endnote_xml, medline, pubmed_xml, ris, tables, wos, xlsx
+from evisynth.io.records import (
+    bibtex,
+    cnki,
+    endnote_tagged,
+    endnote_xml,
+    medline,
+    pubmed_xml,
+    refworks,
+    ris,
+    tables,
+    wos,
+    xlsx,
+)
 from evisynth.io.records.encoding import decode
 from evisynth.review.records import Record
 
@@ -33,6 +45,8 @@ FORMATS: dict[str, Reader] = {
     "endnote_xml": endnote_xml.read,
     "wos": wos.read,
     "cnki": cnki.read,
+    "endnote": endnote_tagged.read,
+    "refworks": refworks.read,
     "csv": tables.read,
     "tsv": tables.read,
     "xlsx": xlsx.read,
@@ -50,6 +64,8 @@ _SNIFFERS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("endnote_xml", endnote_xml.looks_like),
     ("wos", wos.looks_like),
     ("cnki", cnki.looks_like),
+    ("endnote", endnote_tagged.looks_like),
+    ("refworks", refworks.looks_like),
     ("ris", ris.looks_like),
     ("medline", medline.looks_like),
     ("bibtex", bibtex.looks_like),
