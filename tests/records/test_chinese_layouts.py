@@ -98,7 +98,8 @@ def test_endnote_tagged_from_cnki() -> None:
 def test_endnote_tagged_from_pubmed_keeps_doi_and_pmid() -> None:
     (record,) = endnote_tagged.read(ENDNOTE_PUBMED, path="pubmed.enw")
     assert record.authors == ("Kurnatowska, Ilona", "Grzelak, Piotr")
-    assert record.title.endswith("calcification in nondialyzed patients with chronic kidney disease stages 3-5")
+    assert record.title.endswith("vascular calcification in nondialyzed patients with chronic kidney "
+                                 "disease stages 3-5")
     assert (record.doi, record.pmid, record.language) == ("10.20452/pamw.3041", "26176405", "en")
 
 
