@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from collections.abc import Mapping
 
+from evisynth.io.errors import ImportFormatError
 from evisynth.io.records import tables
 from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail
 from evisynth.review.records import RawField, Record
@@ -48,8 +48,12 @@ def parse(raw: bytes, *, path: str) -> tuple[list[str], list[RawEntry]]:
         raise fail(path, None, "reading Excel files needs openpyxl", "pip install openpyxl") from exc
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise fail(path, None, f"not a readable .xlsx workbook ({exc})", _FIX) from exc
+    # openpyxl reports a damaged or foreign file through many exception types (zipfile,
+    # XML parser, KeyError for a missing part, its own InvalidFileException): any failure to
+    # open an uploaded workbook is the user's file, not a bug.
+    except Exception as exc:
+        raise fail(path, None, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})",
+                   _FIX) from exc
     try:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -72,6 +76,11 @@ def parse(raw: bytes, *, path: str) -> tuple[list[str], list[RawEntry]]:
             entries.append(entry)
             if len(entries) > MAX_ENTRIES:
                 raise fail(path, number, f"more than {MAX_ENTRIES} rows", "split the file")
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # a damaged sheet part, found while streaming its rows
+        raise fail(path, None, f"the first sheet cannot be read ({type(exc).__name__}: {exc})",
+                   _FIX) from exc
     finally:
         book.close()
     if not entries:
