@@ -19,6 +19,7 @@ from evisynth.io.errors import ImportFormatError
 from evisynth.io.records import (
     bibtex,
     cnki,
+    ctgov,
     endnote_tagged,
     endnote_xml,
     medline,
@@ -36,7 +37,7 @@ from evisynth.review.records import Record
 READERS: dict[str, Callable[..., tuple[Record, ...]]] = {
     "ris": ris.read, "medline": medline.read, "pubmed_xml": pubmed_xml.read, "bibtex": bibtex.read,
     "endnote_xml": endnote_xml.read, "wos": wos.read, "cnki": cnki.read, "table": tables.read,
-    "endnote": endnote_tagged.read, "refworks": refworks.read,
+    "endnote": endnote_tagged.read, "refworks": refworks.read, "ctgov_json": ctgov.read,
 }
 
 #: Fragments of every format, so generated text gets past the first line of each reader.
@@ -46,6 +47,7 @@ _PIECES = st.sampled_from([
     "}", "{", '"', "#", ",", "@string{a = {b}}", "<xml><records><record>", "</record></records></xml>",
     "<PubmedArticleSet><PubmedArticle>", "<PMID>1</PMID>", "</PubmedArticle></PubmedArticleSet>",
     "<titles><title>t</title></titles>", "<", "&", "a,b\n", '"x\n', "\r", "\t", "中", "\x00", "\ufeff",
+    "{\"studies\": [", "{\"protocolSection\": {\"identificationModule\": {\"nctId\": \"N\"}}}", "]}",
     "%0 Journal Article\n", "%T 标题\n", "%A 王斌\n", "RT Journal Article\n", "T1 x\n", "A1 a;b\n", "vo 3\n",
 ])
 _TEXT = st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=25).map("".join))

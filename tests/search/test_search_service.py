@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from evisynth.io.records import read_file
 from evisynth.io.search import HttpResponse, SearchError
 from evisynth.services.search import search_ctgov, search_pubmed
 from tests.search.conftest import Replay, recorded
@@ -57,3 +58,21 @@ def test_cli_offline_search_is_one_line_exit_2(tmp_path: Path) -> None:
     assert "cannot reach eutils.ncbi.nlm.nih.gov" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.nbib").exists()
+
+
+def test_a_saved_ctgov_search_imports_as_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    out = tmp_path / "ctgov.json"
+    search_ctgov({"query.cond": "chronic kidney disease"}, out, page_size=2,
+                 transport=Replay(recorded("ctgov_page1.json"), recorded("ctgov_page2.json")))
+    read = read_file(out)
+    assert (read.format, len(read.records)) == ("ctgov_json", 3)
+    first, second, third = read.records
+    assert first.title.startswith("A Randomised Trial of Menaquinone-7")  # officialTitle preferred
+    assert (first.year, first.journal, first.database) == (2018, "ClinicalTrials.gov NCT09900001",
+                                                            "ClinicalTrials.gov")
+    assert first.keywords == ("Chronic Kidney Disease", "Vascular Calcification", "vitamin K2", "MK-7")
+    assert (second.title, second.year) == ("Menaquinone-7 in Haemodialysis Patients", 2016)
+    assert third.year == 2022 and '"nctId": "NCT09900003"' in third.original
+    # A single API page reads the same way.
+    assert len(read_file(Path(__file__).parent / "fixtures" / "ctgov_page2.json").records) == 1

@@ -19,6 +19,7 @@ from evisynth.io.errors import ImportFormatError
 from evisynth.io.records import (
     bibtex,
     cnki,
+    ctgov,
     endnote_tagged,
     endnote_xml,
     medline,
@@ -47,6 +48,7 @@ FORMATS: dict[str, Reader] = {
     "cnki": cnki.read,
     "endnote": endnote_tagged.read,
     "refworks": refworks.read,
+    "ctgov_json": ctgov.read,
     "csv": tables.read,
     "tsv": tables.read,
     "xlsx": xlsx.read,
@@ -57,9 +59,11 @@ TABLE_FORMATS = ("csv", "tsv", "xlsx")
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "medline", ".medline": "medline", ".bib": "bibtex", ".bibtex": "bibtex",
     ".net": "cnki", ".csv": "csv", ".tsv": "tsv", ".enw": "ris", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".json": "ctgov_json",
 }
 #: Content sniffers, most specific first (a WoS file is not RIS; a CNKI file is not BibTeX).
 _SNIFFERS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("ctgov_json", ctgov.looks_like),
     ("pubmed_xml", pubmed_xml.looks_like),
     ("endnote_xml", endnote_xml.looks_like),
     ("wos", wos.looks_like),
