@@ -186,3 +186,12 @@ def test_cli_failed_import_is_one_line_and_stores_nothing(tmp_path: Path, export
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert "truncated.ris, line 5" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
     assert not project.exists()  # files are read before the project is even opened
+
+
+def test_new_commands_have_help() -> None:
+    for args in (["import", "--help"], ["records", "--help"], ["records", "import", "--help"],
+                 ["records", "list", "--help"], ["records", "export", "--help"],
+                 ["search", "pubmed", "--help"], ["search", "ctgov", "--help"], ["dedup", "--help"]):
+        result = invoke(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Usage" in result.output

@@ -30,11 +30,13 @@ app = typer.Typer(help="Bibliographic records: import exports, list them, export
 
 ProjectArgument = Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")]
 SourceOption = Annotated[str | None, typer.Option(
-    "--source", help="Database the files came from (e.g. PubMed, CNKI) [what each file says].")]
+    "--source", help="Database the files came from (e.g. PubMed, CNKI); default: what each file says.")]
 FormatOption = Annotated[str, typer.Option(
-    "--format", help="auto, ris, medline, pubmed_xml, bibtex, endnote_xml, wos, cnki, csv, tsv, xlsx.")]
+    "--format", help="auto, ris, medline, pubmed_xml, bibtex, endnote, endnote_xml, wos, cnki, refworks, "
+    "ctgov_json, csv, tsv or xlsx.")]
 EncodingOption = Annotated[str | None, typer.Option(
-    "--encoding", help="Force a text encoding (utf-8, gb18030, utf-16, …) [BOM, UTF-8, then GB18030].")]
+    "--encoding", help="Force a text encoding (utf-8, gb18030, utf-16, …); "
+    "default: BOM, UTF-8, then GB18030.")]
 MapOption = Annotated[str | None, typer.Option(
     "--map", help="Table columns for CSV/TSV/XLSX: field=Column,… e.g. title=Title,authors=Author.")]
 ActorOption = Annotated[str, typer.Option("--actor", help="Who imports (recorded in the audit log).")]

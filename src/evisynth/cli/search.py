@@ -35,14 +35,14 @@ def _print_json(payload: object) -> None:
 @app.command()
 def pubmed(
     query: Annotated[str, typer.Argument(
-        help='PubMed query, e.g. \'"Vitamin K 2"[Mesh] OR menaquinone*[tiab]\'.')],
+        help='PubMed query, e.g. \'"Vitamin K 2"\\[Mesh] OR menaquinone*\\[tiab]\'.')],
     out: OutOption,
     api_key: Annotated[str | None, typer.Option(
-        "--api-key", help="NCBI API key (10 requests/s instead of 3) [$NCBI_API_KEY].")] = None,
+        "--api-key", help="NCBI API key (10 requests/s instead of 3); default: $NCBI_API_KEY.")] = None,
     email: Annotated[str | None, typer.Option(help="Your e-mail, sent to NCBI as it asks.")] = None,
     max_records: MaxOption = None,
-    mindate: Annotated[str, typer.Option(help="Earliest publication date, YYYY[/MM[/DD]].")] = "",
-    maxdate: Annotated[str, typer.Option(help="Latest publication date, YYYY[/MM[/DD]].")] = "",
+    mindate: Annotated[str, typer.Option(help="Earliest publication date: YYYY, YYYY/MM, YYYY/MM/DD.")] = "",
+    maxdate: Annotated[str, typer.Option(help="Latest publication date: YYYY, YYYY/MM, YYYY/MM/DD.")] = "",
     json_output: JsonOption = False,
 ) -> None:
     """Search PubMed (E-utilities, history server) and write the records as MEDLINE (.nbib)."""
