@@ -195,3 +195,14 @@ def test_new_commands_have_help() -> None:
         result = invoke(*args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage" in result.output
+
+
+def test_binary_junk_and_missing_files_are_one_clear_error(tmp_path: Path, exports: dict[str, Path]) -> None:
+    junk = tmp_path / "figure.ris"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    project = tmp_path / "p.evisynth"
+    with pytest.raises(ImportFormatError, match=r"figure\.ris, line 1: .*nothing was imported"):
+        services.import_records(project, [exports["nbib"], junk], actor="a", create=True)
+    with pytest.raises(ImportFormatError, match=r"nope\.ris: no such file"):
+        services.import_records(project, [tmp_path / "nope.ris"], actor="a", create=True)
+    assert not project.exists()

@@ -171,6 +171,7 @@ def read_file(
         if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
             encoding = declared.group(1).decode("ascii")
     text, used = decode(raw, path=name, encoding=encoding)
+    del raw  # the decoded text is all the readers need; a 200 MB upload is not kept twice
     if format is None:
         try:
             format = detect_format(text, suffix=suffix)
