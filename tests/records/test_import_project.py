@@ -206,3 +206,12 @@ def test_binary_junk_and_missing_files_are_one_clear_error(tmp_path: Path, expor
     with pytest.raises(ImportFormatError, match=r"nope\.ris: no such file"):
         services.import_records(project, [tmp_path / "nope.ris"], actor="a", create=True)
     assert not project.exists()
+
+
+def test_a_medline_file_cut_mid_line_imports_with_a_warning(tmp_path: Path) -> None:
+    # MEDLINE has no end tag: a cut inside the last abstract still parses, so the importer warns.
+    cut = tmp_path / "cut.nbib"
+    cut.write_text(NBIB.rstrip("\n")[:-2], encoding="utf-8")  # "DP  - 2019 Aug" → "DP  - 2019 A"
+    result = services.import_records(tmp_path / "p.evisynth", [cut], actor="a", create=True)
+    (summary,) = result.batch.files
+    assert any("ends in the middle of a line" in w and "entry 2 (line 10)" in w for w in summary.warnings)

@@ -63,6 +63,10 @@ def parse_column_map(text: str | None) -> dict[str, str] | None:
 
 def _warnings(read: RecordFile) -> tuple[str, ...]:
     out: list[str] = []
+    if not read.ends_with_newline and read.records:
+        last = read.records[-1]
+        out.append(f"the file ends in the middle of a line: it may be cut off; check entry {last.entry}"
+                   + (f" (line {last.line})" if last.line else "") + " against the source")
     if read.encoding == "gb18030":
         out.append("decoded as GB18030 (no byte-order mark, not UTF-8); pass --encoding if the "
                    "Chinese text looks wrong")

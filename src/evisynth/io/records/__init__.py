@@ -53,6 +53,8 @@ FORMATS: dict[str, Reader] = {
     "tsv": tables.read,
     "xlsx": xlsx.read,
 }
+#: Formats whose end is marked by their syntax, not by a final line break.
+_UNLINED = ("pubmed_xml", "endnote_xml", "bibtex", "ctgov_json", "xlsx")
 #: Formats read as tables, where a column mapping applies.
 TABLE_FORMATS = ("csv", "tsv", "xlsx")
 
@@ -114,10 +116,15 @@ class RecordFile(Serializable):
     encoding: str
     size: int
     records: tuple[Record, ...]
+    #: False when a line-based export stops in the middle of a line (no final line break):
+    #: formats without an end tag (MEDLINE, RefWorks, CNKI) cannot tell a cut-off last
+    #: entry otherwise, so the importer warns.
+    ends_with_newline: bool = True
 
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "format": self.format, "encoding": self.encoding,
-                "size": self.size, "records": len(self.records)}
+                "size": self.size, "records": len(self.records),
+                "ends_with_newline": self.ends_with_newline}
 
 
 def read_records(
@@ -179,12 +186,14 @@ def read_file(
             raise ImportFormatError(f"{name}: {exc}") from exc
     if columns is not None and format not in TABLE_FORMATS:
         raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV/XLSX only, not {format}")
+    ends = text.endswith(("\n", "\r")) or format in _UNLINED
     if format in ("csv", "tsv"):
         return RecordFile(name, format, used, size, tables.read(
             text, path=name, database=source or "", sep="," if format == "csv" else "\t",
-            columns=columns))
+            columns=columns), ends)
     try:
-        return RecordFile(name, format, used, size, FORMATS[format](text, path=name, database=source or ""))
+        return RecordFile(name, format, used, size, FORMATS[format](text, path=name, database=source or ""),
+                          ends)
     except RecursionError as exc:  # deeply nested XML
         raise ImportFormatError(
             f"{name}: nested too deeply to read; check that it is a {format} export"
