@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-dedup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pool.py
+
+# bib-dedupe runs from its own venv (not a project dependency): see bench/bench_dedup.py
+bench-dedup: $(STAMP)
+	$(BIN)/python bench/bench_dedup.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
@@ -49,13 +50,17 @@ from evisynth.review.records import Record
 
 __all__ = ["RULES", "WINDOW", "DedupResult", "find_duplicates", "title_key"]
 
-#: Each record is compared with this many following records within a sorted block.
+#: Each record is compared with this many following records within a sorted block
+#: (:data:`WEAK_WINDOW` for the bibliographic keys: author+year, year+page, volume+page …).
 WINDOW = 8
+WEAK_WINDOW = 3
+_IDENTIFYING = frozenset({"doi", "pmid", "prefix", "suffix"})
 #: Rule names, most certain first (a link records the one that fired).
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
     "title-contained+authors+pages", "authors+year+volume+pages",
-    "review:doi", "review:pmid", "review:title", "review:bibliographic", "review:conflict", "review:cross-language",
+    "review:doi", "review:pmid", "review:title", "review:bibliographic",
+    "review:conflict:<what conflicts>", "review:cross-language",
 )
 
 Progress = Callable[[int, int], None]
@@ -75,11 +80,10 @@ _TAGS = re.compile(r"<[^>]{1,20}>")
 _ANNOTATIONS = re.compile(
     r"\[(?:review|\d+ refs?)\]|\[(?:erratum appears|published erratum|see comments?|comment in|"
     r"retraction in|retracted|corrected and republished|update (?:of|in)|summary for patients)"
-    r"[^\]]*(?:\]|$)|<original>.*$",
+    r"[^\]]*(?:\]|$)|<original>.*$|\(?\babstract (?:no\.?|number) ?\w+\)?\s*$",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[\W_]+")
-_LEADING = re.compile(r"^(?:the|a|an) ")
 _NOTICE = re.compile(
     r"\b(?:errat(?:um|a)|corrigend(?:um|a)|correction|retract(?:ion|ed)|expression of concern|"
     r"reply|response to|in response|comment(?:ary)? on|comments? to|author'?s? response)\b",
@@ -87,6 +91,7 @@ _NOTICE = re.compile(
 )
 _NUMBER = re.compile(r"(?<![\d.])(\d{2,6})(?:\.\d+)?(?![\d.])")
 _DIGITS = re.compile(r"\d+")
+_THOUSANDS = re.compile(r"(?<!\d)(\d{1,3}) (\d{3})(?!\d)")  # "10 000" (from "10,000") is 10000
 _SPLIT_AUTHORS = re.compile(r"\s+and\s+|;")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -114,8 +119,24 @@ def title_key(title: str) -> str:
     """The title for matching: folded, HTML and punctuation dropped, words joined by single
     spaces, a leading article dropped. CJK characters are kept (never an empty key for a
     Chinese title); only a title without letters or digits gives ``""``."""
-    text = _NON_WORD.sub(" ", _fold(_TAGS.sub(" ", _ANNOTATIONS.sub(" ", title)))).strip()
-    return _LEADING.sub("", text)
+    return _key(_strip_annotations(title))
+
+
+def _strip_annotations(title: str) -> str:
+    lowered = title.lower()
+    if "[" in title or "<" in title or "abstract" in lowered:
+        title = _ANNOTATIONS.sub(" ", title)
+        if "<" in title:
+            title = _TAGS.sub(" ", title)
+    return title
+
+
+def _key(stripped: str) -> str:
+    text = _NON_WORD.sub(" ", _fold(stripped)).strip()
+    for article in ("the ", "an ", "a "):
+        if text.startswith(article):
+            return text[len(article):]
+    return text
 
 
 @lru_cache(maxsize=262144)
@@ -145,19 +166,36 @@ def _surnames(authors: Sequence[str]) -> list[str]:
     return out
 
 
-def _page_range(pages: str) -> tuple[str, int, int] | None:
-    """(prefix, first, last) for ``"123-129"``, ``"S11-S15"`` or an article number
-    (``"e12724"``, ``"a1754"``); ``None`` for page fields that are not a plain range ("Suppl-12",
-    "t-8", "01-Jun": export damage, not evidence) and for ranges starting at page 1 (an
-    electronic article's page count, "1-6", not its place in the journal)."""
-    match = _PAGE_RANGE.match(re.split(r"[;,]", pages)[0].strip())
-    if not match:
+_Range = tuple[str, int, int]
+
+
+def _page_ranges(pages: str) -> tuple[_Range, ...]:
+    """(prefix, first, last) for each range in a page field: ``"123-9"``, ``"S11-S15"``, an
+    article number (``"e12724"``, ``"a1754"``), several ranges (``"233-8, 230-5"``,
+    ``"106-11; discussion 111-2"``). Parts that are not a plain range ("Suppl-12", "t-8",
+    "01-Jun": export damage, not evidence) and ranges starting at page 1 (an electronic
+    article's page count, "1-6", not its place in the journal) are left out."""
+    out: list[_Range] = []
+    for part in re.split(r"[;,+]", pages.strip("\"' ")):
+        match = _PAGE_RANGE.match(part.strip().removeprefix("discussion").strip())
+        if not match:
+            continue
+        prefix, first = match.group(1).lower(), int(match.group(2))
+        last_text = match.group(3) or match.group(2)
+        if len(last_text) < len(match.group(2)):
+            last_text = match.group(2)[: len(match.group(2)) - len(last_text)] + last_text
+        if first > 1:
+            out.append((prefix, first, max(first, int(last_text))))
+    return tuple(out)
+
+
+def _pages_agree(a: tuple[_Range, ...], b: tuple[_Range, ...]) -> bool | None:
+    """True when two ranges of the same kind overlap ("488" / "487-488"), False when ranges of
+    the same kind exist but none overlap, None when there is nothing to compare."""
+    comparable = [(x, y) for x in a for y in b if x[0] == y[0]]
+    if not comparable:
         return None
-    prefix, first = match.group(1).lower(), int(match.group(2))
-    last = int(match.group(3)) if match.group(3) else first
-    if first <= 1:
-        return None
-    return prefix, first, max(first, last)
+    return any(x[1] <= y[2] and y[1] <= x[2] for x, y in comparable)
 
 
 def _volume(volume: str) -> str:
@@ -176,7 +214,7 @@ class _Features:
     first_author: list[str] = field(default_factory=list)
     year: list[int] = field(default_factory=list)
     page: list[str] = field(default_factory=list)
-    pages: list[tuple[str, int, int] | None] = field(default_factory=list)
+    pages: list[tuple[_Range, ...]] = field(default_factory=list)
     volume: list[str] = field(default_factory=list)
     journal: list[str] = field(default_factory=list)
     doi: list[str] = field(default_factory=list)
@@ -191,7 +229,8 @@ class _Features:
 def _features(records: Sequence[Record]) -> _Features:
     f = _Features()
     for r in records:
-        key = title_key(r.title)
+        stripped = _strip_annotations(r.title)
+        key = _key(stripped)
         cjk = _CJK.search(key) is not None
         surnames = _surnames(r.authors)
         f.title.append(key)
@@ -202,21 +241,22 @@ def _features(records: Sequence[Record]) -> _Features:
         f.authors.append(" ".join(surnames[:8]))
         f.first_author.append(surnames[0] if surnames else "")
         f.year.append(r.year or 0)
-        pages = _page_range(r.pages)
-        f.pages.append(pages)
-        f.page.append(f"{pages[0]}{pages[1]}" if pages else "")
+        ranges = _page_ranges(r.pages)
+        f.pages.append(ranges)
+        f.page.append(f"{ranges[0][0]}{ranges[0][1]}" if ranges else "")
         f.volume.append(_volume(r.volume))
         f.journal.append(" ".join(
             w for w in _NON_WORD.sub(" ", _fold_cached(r.journal)).split() if w not in _JOURNAL_STOP
         ))
         f.doi.append(r.doi)
         f.pmid.append(r.pmid)
-        f.notice.append(bool(_NOTICE.search(_ANNOTATIONS.sub(" ", r.title))))
+        f.notice.append(bool(_NOTICE.search(stripped)))
         f.language.append(r.language or ("zh" if cjk else ""))
         f.kind.append(r.record_type)
-        f.title_numbers.append(frozenset(n.lstrip("0") for n in _DIGITS.findall(key)))
-        years = {str(r.year)} if r.year else set()
-        f.numbers.append(frozenset(_NUMBER.findall(f"{r.title} {r.abstract}")) - years)
+        numbers = _DIGITS.findall(_THOUSANDS.sub(r"\1\2", key)) if _DIGITS.search(key) else []
+        f.title_numbers.append(frozenset(n.lstrip("0") for n in numbers))
+        reported = _NUMBER.findall(f"{r.title} {r.abstract}") if r.abstract else []
+        f.numbers.append(frozenset(reported) - {str(r.year)})
     return f
 
 
@@ -266,18 +306,21 @@ def _candidate_pairs(f: _Features, window: int) -> np.ndarray:
     """Unique (i, j), i < j, sharing a blocking key and within ``window`` of each other after
     sorting the block by title key; shape (m, 2), int64."""
     n = len(f.title)
-    order_title = np.argsort(np.array(f.title, dtype=object), kind="stable")
+    order_title = np.asarray(sorted(range(n), key=f.title.__getitem__), dtype=np.int64)
     title_rank = np.empty(n, dtype=np.int64)
     title_rank[order_title] = np.arange(n)
     chunks: list[np.ndarray] = []
-    for _, positions, keys in _blocking_keys(f):
+    for name, positions, keys in _blocking_keys(f):
         if len(positions) < 2:
             continue
+        # bibliographic keys (a common surname and a year) make big blocks of strangers; sorted
+        # by title, a record's duplicates are its nearest neighbours there
+        reach = window if name in _IDENTIFYING else min(window, WEAK_WINDOW)
         idx = np.asarray(positions, dtype=np.int64)
-        codes = np.unique(np.array(keys, dtype=object), return_inverse=True)[1]
+        codes = pd.factorize(pd.Series(keys, dtype=object))[0]
         order = np.lexsort((title_rank[idx], codes))
         idx, codes = idx[order], codes[order]
-        for d in range(1, window + 1):
+        for d in range(1, reach + 1):
             same = (codes[d:] == codes[:-d]) & (idx[d:] != idx[:-d])
             if not same.any():
                 break
@@ -337,11 +380,9 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     pi, pj = f.pages[i], f.pages[j]
     # pages agree when the ranges overlap ("488" / "487-488"); an article number against a
     # page range ("a1754" / "969-972") says nothing either way
-    pages_match = pages_conflict = False
-    if pi and pj and pi[0] == pj[0]:
-        pages_match = pi[1] <= pj[2] and pj[1] <= pi[2]
-        pages_conflict = not pages_match
-    if pages_conflict:
+    agree = _pages_agree(pi, pj)
+    pages_match = agree is True
+    if agree is False:
         conflicts.append("pages")
     if f.volume[i] and f.volume[j] and f.volume[i] != f.volume[j]:
         conflicts.append("volume")
@@ -382,7 +423,11 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         if ts >= 0.9 and (authors_match or pages_match):
             return "review:conflict:" + "+".join(conflicts), "needs_review", score
         return None
-    if ts >= 0.95 and long_title:
+    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    # a short title ("Empyema thoracis") is only certain with the whole byline and the issue
+    short_title_certain = (ts == 1.0 and many_authors and aus >= 0.9 and volume_match
+                           and year_known and yi == yj)
+    if ts >= 0.95 and (long_title or short_title_certain):
         if authors_match and year_known and (yi == yj or pages_match or volume_match):
             return "title+authors+year", "auto", score
         if (pages_match and (volume_match or fuzz.token_set_ratio(f.journal[i], f.journal[j]) >= 80)
@@ -394,8 +439,7 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if (ev.contained >= 0.97 and min(len(f.title[i]), len(f.title[j])) >= 40 and authors_match
             and same_issue):
         return "title-contained+authors+pages", "auto", score
-    full_ranges = pi is not None and pj is not None and pi[1] < pi[2] and pj[1] < pj[2]
-    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    full_ranges = bool(pi and pj) and pi[0][1] < pi[0][2] and pj[0][1] < pj[0][2]
     if same_issue and full_ranges and many_authors and aus >= 0.9 and authors_match:
         # a translated title: same authors, same year, volume and page range
         return "authors+year+volume+pages", "auto", score
@@ -448,7 +492,8 @@ def _pair_evidence(f: _Features, a: np.ndarray, b: np.ndarray, workers: int) -> 
 
     def eq(values: Sequence[Any]) -> np.ndarray:
         codes = _codes(values)
-        return (codes[a] == codes[b]) & (codes[a] > 0)
+        same: np.ndarray = (codes[a] == codes[b]) & (codes[a] > 0)
+        return same
 
     year_eq, volume_eq, page_eq = eq(f.year), eq(f.volume), eq(f.page)
     cjk = np.asarray(f.cjk, dtype=bool)
@@ -501,7 +546,7 @@ class DedupResult(Serializable):
             "",
             "  links by rule:",
         ]
-        lines += [f"    {rule:<24}{by_rule[rule]}" for rule in RULES if rule in by_rule]
+        lines += [f"    {rule:<34}{count}" for rule, count in sorted(by_rule.items(), key=lambda x: -x[1])]
         return "\n".join(lines)
 
 

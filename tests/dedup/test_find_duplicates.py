@@ -1,0 +1,226 @@
+"""find_duplicates on hand-made records: what must merge, what must wait for review, what must not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evisynth.analysis.dedup import DedupResult, find_duplicates, title_key
+from evisynth.review.normalize import make_record
+from evisynth.review.records import Record
+
+TRIAL = "Intrapleural tissue plasminogen activator and DNase in pleural infection: a randomised trial"
+AUTHORS = ["Rahman, Najib M.", "Maskell, Nick A.", "West, Alex", "Teoh, Richard"]
+
+
+def rec(entry: int = 1, **fields: object) -> Record:
+    """A record through the same normalization the readers use."""
+    raw = {key: (list(value) if isinstance(value, list | tuple) else [str(value)])
+           for key, value in fields.items()}
+    return make_record(raw, source_file="hand.ris", entry=entry, format="ris", original="")
+
+
+def base(entry: int = 1, **over: object) -> Record:
+    fields: dict[str, object] = {
+        "title": TRIAL, "authors": AUTHORS, "year": "2011", "journal": "New England Journal of Medicine",
+        "volume": "365", "pages": "518-526",
+    }
+    fields.update(over)
+    return rec(entry, **{k: v for k, v in fields.items() if v is not None})
+
+
+def only_link(result: DedupResult) -> tuple[str, str]:
+    assert len(result.links) == 1, result.links
+    return result.links[0].rule, result.links[0].status
+
+
+def test_doi_variants_merge() -> None:
+    a = base(1, doi="https://doi.org/10.1056/NEJMoa1012740", title=TRIAL)
+    b = base(2, doi="doi:10.1056/nejmoa1012740.", title=TRIAL.upper(), authors=["Rahman NM"])
+    result = find_duplicates([a, b])
+    assert only_link(result) == ("doi", "auto")
+    assert result.groups == ((0, 1),)
+    assert result.links[0].record == 1 and result.links[0].duplicate_of == 0
+
+
+def test_pmid_match_merges() -> None:
+    result = find_duplicates([base(1, pmid="21830966"), base(2, pmid="PMID: 21830966", pages="")])
+    assert only_link(result) == ("pmid", "auto")
+
+
+def test_title_case_and_punctuation_with_initials_merge() -> None:
+    b = base(2, title="INTRAPLEURAL TISSUE PLASMINOGEN ACTIVATOR AND DNASE IN PLEURAL INFECTION - "
+                      "A RANDOMISED TRIAL.", authors=["Rahman NM", "Maskell NA", "West A"],
+             journal="N Engl J Med", pages="518-26")
+    result = find_duplicates([base(1), b])
+    assert only_link(result) == ("title+authors+year", "auto")
+
+
+def test_database_annotations_do_not_hide_a_duplicate() -> None:
+    b = base(2, title=TRIAL + ". [Erratum appears in N Engl J Med. 2011;365(21):2039]")
+    result = find_duplicates([base(1), b])
+    assert only_link(result)[1] == "auto"
+
+
+def test_erratum_is_not_merged_with_its_article() -> None:
+    erratum = base(2, title="Erratum: " + TRIAL, pages="")
+    result = find_duplicates([base(1), erratum])
+    assert result.groups == ()
+    assert all(link.status == "needs_review" for link in result.links)
+
+
+def test_different_pages_are_not_merged() -> None:
+    result = find_duplicates([base(1), base(2, pages="1012-1020")])
+    assert result.groups == ()
+
+
+def test_different_dois_are_not_merged() -> None:
+    result = find_duplicates([base(1, doi="10.1000/a1"), base(2, doi="10.1000/b2")])
+    assert result.groups == ()
+
+
+def test_years_two_apart_are_not_merged() -> None:
+    result = find_duplicates([base(1), base(2, year="2013", pages="", volume="")])
+    assert result.groups == ()
+
+
+def test_numbered_parts_are_not_merged() -> None:
+    one = base(1, title="FOCUS 1: a randomized trial of ceftaroline in community-acquired pneumonia",
+               pages="")
+    two = base(2, title="FOCUS 2: a randomized trial of ceftaroline in community-acquired pneumonia",
+               pages="")
+    assert find_duplicates([one, two]).groups == ()
+
+
+def test_conference_abstract_is_not_merged_with_the_article() -> None:
+    abstract = base(2, record_type="conference paper", pages="")
+    result = find_duplicates([base(1), abstract])
+    assert result.groups == ()
+    assert [link.status for link in result.links] == ["needs_review"]
+
+
+def test_chinese_titles_match_natively() -> None:
+    title = "胸腔内注射尿激酶治疗结核性胸膜炎的随机对照研究"
+    a = rec(1, title=title, authors=["王伟", "李明"], year="2010", journal="中华结核和呼吸杂志",
+            volume="33", pages="100-103")
+    b = rec(2, title=title + "。", authors=["王伟", "李明"], year="2010", journal="中华结核和呼吸杂志")
+    assert title_key(title) == title
+    result = find_duplicates([a, b])
+    assert only_link(result) == ("title+authors+year", "auto")
+
+
+def test_chinese_and_english_versions_go_to_review_never_merged() -> None:
+    zh = rec(1, title="胸腔内注射尿激酶治疗结核性胸膜炎的随机对照研究", authors=["王伟", "李明"],
+             year="2010", journal="中华结核和呼吸杂志", volume="33", pages="100-103", language="chi")
+    en = rec(2, title="Intrapleural urokinase for tuberculous pleurisy: a randomised controlled study",
+             authors=["Wang W", "Li M"], year="2010", journal="Chinese Journal of Tuberculosis and "
+             "Respiratory Diseases", volume="33", pages="100-3", language="English")
+    result = find_duplicates([zh, en])
+    assert only_link(result) == ("review:cross-language", "needs_review")
+    assert result.groups == ()
+    assert result.counts.pairs_awaiting_review == 1
+
+
+def test_same_authors_issue_and_page_range_merge_a_translated_title() -> None:
+    translated = base(2, title="Activateur tissulaire du plasminogene et DNase intrapleuraux")
+    assert only_link(find_duplicates([base(1), translated])) == ("authors+year+volume+pages", "auto")
+
+
+def test_distinct_studies_give_no_links() -> None:
+    other = base(2, title="Bleomycin versus talc pleurodesis for malignant pleural effusion",
+                 authors=["Smith, J."], year="1998", volume="12", pages="40-45")
+    result = find_duplicates([base(1), other])
+    assert result.links == () and result.groups == ()
+
+
+def test_review_false_keeps_only_certain_links() -> None:
+    records = [base(1), base(2, record_type="conference paper", pages=""), base(3, doi="10.9/x")]
+    with_review = find_duplicates(records)
+    certain = find_duplicates(records, review=False)
+    assert {link.status for link in certain.links} == {"auto"}
+    assert certain.groups == with_review.groups
+    assert len(with_review.links) > len(certain.links)
+
+
+def test_progress_reports_the_end_and_the_result_prints() -> None:
+    calls: list[tuple[int, int]] = []
+    result = find_duplicates([base(1), base(2), base(3, title="Other thing entirely, not a trial",
+                                                                volume="2", pages="3-9")],
+                             progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1]
+    text = str(result)
+    assert "duplicates removed:     1" in text and "title+authors+year" in text
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert payload["counts"]["records_after_dedup"] == 2
+    assert payload["links"][0]["rule"] == "title+authors+year"
+
+
+def test_window_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="window"):
+        find_duplicates([base(1)], window=0)
+
+
+def test_empty_and_single_inputs() -> None:
+    assert find_duplicates([]).counts.records_identified == 0
+    assert find_duplicates([base(1)]).links == ()
+
+
+# ---------------------------------------------------------------- properties
+_WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=9)
+_RECORDS = st.lists(
+    st.tuples(st.lists(_WORDS, min_size=3, max_size=8), st.integers(1990, 2000), st.booleans()),
+    min_size=2, max_size=12,
+)
+
+
+def _records(spec: list[tuple[list[str], int, bool]]) -> list[Record]:
+    out = []
+    for k, (words, year, copy) in enumerate(spec):
+        out.append(base(k + 1, title=" ".join(words), year=str(year), pages=None, volume=None,
+                        authors=[f"{words[0].title()}, A."]))
+        if copy:  # a planted duplicate, case and punctuation changed
+            out.append(base(k + 1, title=" ".join(words).upper() + ".", year=str(year), pages=None,
+                            volume=None, authors=[f"{words[0].title()}, A."]))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(_RECORDS, st.randoms())
+def test_groups_do_not_depend_on_record_order(spec, rnd) -> None:  # type: ignore[no-untyped-def]
+    records = _records(spec)
+    order = list(range(len(records)))
+    rnd.shuffle(order)
+    shuffled = [records[i] for i in order]
+    groups = {frozenset(g) for g in find_duplicates(records).groups}
+    back = {frozenset(order[i] for i in g) for g in find_duplicates(shuffled).groups}
+    assert groups == back
+
+
+@settings(max_examples=40, deadline=None)
+@given(_RECORDS)
+def test_no_record_is_linked_to_itself_and_links_point_backwards(spec) -> None:  # type: ignore[no-untyped-def]
+    records = _records(spec)
+    for link in find_duplicates(records).links:
+        assert link.duplicate_of < link.record < len(records)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=30, max_size=60),
+                min_size=2, max_size=10))
+def test_records_sharing_no_key_give_no_links(titles: list[str]) -> None:
+    keys = [title_key(t).replace(" ", "") for t in titles]
+    heads = [k[:24] for k in keys] + [k[-24:] for k in keys]
+    if len(set(heads)) < len(heads) or any(len(k) < 24 for k in keys):
+        return  # titles sharing a blocking key are not this property's subject
+    records = [rec(i + 1, title=t) for i, t in enumerate(titles)]
+    result = find_duplicates(records)
+    assert result.candidate_pairs == 0 and result.links == ()
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), min_size=1,
+               max_size=30))
+def test_a_chinese_title_never_has_an_empty_key(title: str) -> None:
+    assert title_key(f"【{title}】。") == title_key(title) != ""
