@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from evisynth.core.errors import InputError
 from evisynth.io.records import read_file
 from evisynth.io.search import HttpResponse, SearchError
-from evisynth.services.search import search_ctgov, search_pubmed
+from evisynth.services.search import ctgov_query, pubmed_query, search_ctgov, search_pubmed
 from tests.search.conftest import Replay, recorded
 
 
@@ -76,3 +77,27 @@ def test_a_saved_ctgov_search_imports_as_records(tmp_path: Path, monkeypatch: py
     assert third.year == 2022 and '"nctId": "NCT09900003"' in third.original
     # A single API page reads the same way.
     assert len(read_file(Path(__file__).parent / "fixtures" / "ctgov_page2.json").records) == 1
+
+
+def test_the_seed_000_strategy_file_builds_both_queries() -> None:
+    strategy = Path(__file__).parent / "fixtures" / "seed000_strategy.yaml"
+    term, mindate, maxdate = pubmed_query(None, strategy)
+    assert term.startswith('("Vitamin K 2"[Mesh] OR "vitamin K2"[tiab] OR menaquinone*[tiab] '
+                           'OR "MK-4"[tiab])')
+    assert ' AND ("Renal Insufficiency, Chronic"[Mesh] OR ' in term
+    assert (mindate, maxdate) == ("", "2023/01/31")
+    params = ctgov_query({"query.cond": ""}, strategy)
+    assert params["query.intr"] == '("Vitamin K 2" OR "vitamin K2" OR menaquinone OR "MK-4")'
+    assert params["filter.advanced"] == "AREA[StudyFirstPostDate]RANGE[MIN,2023-01-31]"
+
+
+def test_bad_strategy_files_name_file_and_concept(tmp_path: Path) -> None:
+    bad = tmp_path / "s.yaml"
+    bad.write_text("concepts:\n  - name: k2\n    free_text: [k2]\n  - name: ckd\n    role: population\n"
+                   "    free_text: [CKD]\n", encoding="utf-8")
+    with pytest.raises(SearchError, match=r"s\.yaml, concept 2: concept 'ckd': role must be one of"):
+        pubmed_query(None, bad)
+    with pytest.raises(InputError, match="one of them"):
+        pubmed_query("x", bad)
+    with pytest.raises(InputError, match="not both"):
+        ctgov_query({"query.cond": "CKD"}, bad)

@@ -16,7 +16,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from evisynth.core.errors import InputError
 from evisynth.services import search as services
 
 console = Console()
@@ -26,6 +25,8 @@ app = typer.Typer(help="Search PubMed or ClinicalTrials.gov and save the hits fo
 OutOption = Annotated[Path, typer.Option("--out", help="File to write (.nbib for PubMed, .json for CT.gov).")]
 MaxOption = Annotated[int | None, typer.Option("--max", help="Fetch at most this many records.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+StrategyOption = Annotated[Path | None, typer.Option(
+    "--strategy", help="YAML strategy: concepts of MeSH headings OR free text, AND-ed.")]
 
 
 def _print_json(payload: object) -> None:
@@ -34,9 +35,10 @@ def _print_json(payload: object) -> None:
 
 @app.command()
 def pubmed(
-    query: Annotated[str, typer.Argument(
-        help='PubMed query, e.g. \'"Vitamin K 2"\\[Mesh] OR menaquinone*\\[tiab]\'.')],
     out: OutOption,
+    query: Annotated[str | None, typer.Argument(
+        help='PubMed query, e.g. \'"Vitamin K 2"\\[Mesh] OR menaquinone*\\[tiab]\'.')] = None,
+    strategy: StrategyOption = None,
     api_key: Annotated[str | None, typer.Option(
         "--api-key", help="NCBI API key (10 requests/s instead of 3); default: $NCBI_API_KEY.")] = None,
     email: Annotated[str | None, typer.Option(help="Your e-mail, sent to NCBI as it asks.")] = None,
@@ -47,16 +49,17 @@ def pubmed(
 ) -> None:
     """Search PubMed (E-utilities, history server) and write the records as MEDLINE (.nbib)."""
     key = api_key or os.environ.get("NCBI_API_KEY") or None
+    term, mindate, maxdate = services.pubmed_query(query, strategy, mindate=mindate, maxdate=maxdate)
     show = not json_output and sys.stderr.isatty()
     if show:
         with Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
                       console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("", total=None)
             result = services.search_pubmed(
-                query, out, api_key=key, email=email, max_records=max_records, mindate=mindate,
+                term, out, api_key=key, email=email, max_records=max_records, mindate=mindate,
                 maxdate=maxdate, progress=lambda done, total: bar.update(task, completed=done, total=total))
     else:
-        result = services.search_pubmed(query, out, api_key=key, email=email, max_records=max_records,
+        result = services.search_pubmed(term, out, api_key=key, email=email, max_records=max_records,
                                          mindate=mindate, maxdate=maxdate)
     if json_output:
         _print_json({"out": str(out), **result.to_dict()})
@@ -70,14 +73,13 @@ def ctgov(
     cond: Annotated[str, typer.Option("--cond", help="Condition query (query.cond).")] = "",
     intr: Annotated[str, typer.Option("--intr", help="Intervention query (query.intr).")] = "",
     term: Annotated[str, typer.Option("--term", help="Other terms (query.term).")] = "",
+    strategy: StrategyOption = None,
     max_records: MaxOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Search ClinicalTrials.gov (API v2) and write the studies as JSON."""
-    if not (cond or intr or term):
-        raise InputError("give --cond, --intr or --term")
-    result = services.search_ctgov({"query.cond": cond, "query.intr": intr, "query.term": term}, out,
-                                   max_records=max_records)
+    params = services.ctgov_query({"query.cond": cond, "query.intr": intr, "query.term": term}, strategy)
+    result = services.search_ctgov(params, out, max_records=max_records)
     if json_output:
         _print_json({"out": str(out), **result.to_dict()})
     else:

@@ -18,6 +18,32 @@ from typing import IO, Any
 
 from evisynth.core.errors import InputError
 from evisynth.io.search import ClinicalTrialsGov, CtgovDownload, PubMed, PubMedDownload, Transport
+from evisynth.io.search.strategy import read_strategy
+from evisynth.review.search import ctgov_params, pubmed_term
+
+
+def pubmed_query(query: str | None, strategy: Path | None, *, mindate: str = "",
+                 maxdate: str = "") -> tuple[str, str, str]:
+    """``(term, mindate, maxdate)`` from a query, or from a strategy file (whose dates apply
+    unless given)."""
+    if (query is None) == (strategy is None):
+        raise InputError("give a PubMed query or --strategy FILE (one of them)")
+    if strategy is None:
+        return query or "", mindate, maxdate
+    built = read_strategy(strategy)
+    return pubmed_term(built), mindate or built.date_from, maxdate or built.date_to
+
+
+def ctgov_query(query: Mapping[str, str], strategy: Path | None) -> dict[str, str]:
+    """The CT.gov parameters given, or those of a strategy file (not both)."""
+    given = {k: v for k, v in query.items() if v}
+    if strategy is None:
+        if not given:
+            raise InputError("give --cond, --intr or --term, or --strategy FILE")
+        return given
+    if given:
+        raise InputError("give either --strategy or --cond/--intr/--term, not both")
+    return ctgov_params(read_strategy(strategy))
 
 
 @contextmanager
