@@ -81,12 +81,14 @@ class RateLimiter:
     """At most ``per_second`` requests per second: each call to :meth:`wait` sleeps until the
     next request is allowed (requests are spaced ``1 / per_second`` seconds apart)."""
 
-    def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, per_second: float, *, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
         if per_second <= 0:
             raise ValueError(f"per_second must be > 0 (got {per_second})")
         self.interval = 1.0 / per_second
-        self.clock, self.sleep = clock, sleep
+        # Looked up when the limiter is made (not when the module is), so a test can replace them.
+        self.clock = clock or time.monotonic
+        self.sleep = sleep or time.sleep
         self._next: float | None = None
 
     def wait(self) -> None:
@@ -104,11 +106,11 @@ class Client:
     service = "the server"
 
     def __init__(self, *, transport: Transport | None = None, per_second: float = 3.0,
-                 retries: int = 4, backoff: float = 1.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 retries: int = 4, backoff: float = 1.0, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
         self.transport = transport or urllib_transport()
         self.limiter = RateLimiter(per_second, clock=clock, sleep=sleep)
-        self.retries, self.backoff, self.sleep = retries, backoff, sleep
+        self.retries, self.backoff, self.sleep = retries, backoff, self.limiter.sleep
         self.requests: int = 0
 
     def request(self, url: str, params: Mapping[str, str], *, method: str = "GET") -> HttpResponse:

@@ -8,7 +8,6 @@ registry asks clients to stay near 50 requests a minute; the client keeps to tha
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +37,8 @@ class ClinicalTrialsGov(Client):
 
     def __init__(self, *, page_size: int = 100, base_url: str = CTGOV, transport: Transport | None = None,
                  per_second: float = 50 / 60, retries: int = 4, backoff: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise SearchError(f"page size must be 1..{MAX_PAGE_SIZE} (got {page_size})")
         super().__init__(transport=transport, per_second=per_second, retries=retries, backoff=backoff,

@@ -13,7 +13,6 @@ NCBI allows 3 requests per second without an API key and 10 with one
 from __future__ import annotations
 
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,8 +72,8 @@ class PubMed(Client):
 
     def __init__(self, *, api_key: str | None = None, email: str | None = None, tool: str = "evisynth",
                  batch_size: int = 200, base_url: str = EUTILS, transport: Transport | None = None,
-                 retries: int = 4, backoff: float = 1.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 retries: int = 4, backoff: float = 1.0, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
         if not 1 <= batch_size <= MAX_HISTORY_RECORDS:
             raise SearchError(f"batch size must be 1..{MAX_HISTORY_RECORDS} (got {batch_size})")
         super().__init__(transport=transport, per_second=10.0 if api_key else 3.0, retries=retries,
