@@ -3,6 +3,7 @@ XLSX with a column mapping, and the ``evisynth import`` / ``evisynth records`` c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -63,6 +64,7 @@ def test_files_are_imported_as_one_batch_with_per_file_summaries(tmp_path: Path,
     assert [(f.format, f.encoding, f.records) for f in batch.files] == [
         ("medline", "utf-8", 2), ("ris", "gb18030", 1)]
     assert any("GB18030" in w for w in batch.files[1].warnings)
+    assert batch.files[1].sha256 == hashlib.sha256(exports["cnki"].read_bytes()).hexdigest()
     with open_project(project) as p:
         stored = store.list_records(p)
         assert stored[2].record.title == "维生素K2对慢性肾脏病血管钙化的影响"

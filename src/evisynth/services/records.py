@@ -132,7 +132,8 @@ def import_records(
     files = read_exports(paths, format=format, encoding=encoding, source=source, columns=columns,
                          progress=progress)
     records: list[Record] = [r for f in files for r in f.records]
-    summaries = [FileSummary(f.path, f.format, f.encoding, len(f.records), _warnings(f)) for f in files]
+    summaries = [FileSummary(f.path, f.format, f.encoding, len(f.records), _warnings(f), f.sha256)
+                 for f in files]
     project = open_project(project_path, create=create)
     try:
         batch = store.add_records(project, records, actor, files=summaries, source=source or "",

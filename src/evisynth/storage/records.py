@@ -57,6 +57,7 @@ class FileSummary(Serializable):
     encoding: str
     records: int
     warnings: tuple[str, ...] = ()
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _batch(conn: Connection, row: Any) -> ImportBatch:
         id=row.id, imported_at=cast(dt.datetime, _utc(row.imported_at)), imported_by=row.imported_by,
         source=row.source, encoding=row.encoding,
         files=tuple(FileSummary(f["path"], f["format"], f["encoding"], f["records"],
-                                tuple(f.get("warnings", ()))) for f in row.files),
+                                tuple(f.get("warnings", ())), f.get("sha256", "")) for f in row.files),
         record_count=row.record_count, warning_count=row.warning_count, first_id=first, last_id=last,
     )
 

@@ -8,6 +8,7 @@ never changed), decodes them explicitly (:mod:`.encoding`), picks the reader fro
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Callable, Mapping
@@ -116,6 +117,8 @@ class RecordFile(Serializable):
     encoding: str
     size: int
     records: tuple[Record, ...]
+    #: SHA-256 of the file's bytes as uploaded: which upload the records came from.
+    sha256: str = ""
     #: False when a line-based export stops in the middle of a line (no final line break):
     #: formats without an end tag (MEDLINE, RefWorks, CNKI) cannot tell a cut-off last
     #: entry otherwise, so the importer warns.
@@ -123,7 +126,7 @@ class RecordFile(Serializable):
 
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "format": self.format, "encoding": self.encoding,
-                "size": self.size, "records": len(self.records),
+                "size": self.size, "sha256": self.sha256, "records": len(self.records),
                 "ends_with_newline": self.ends_with_newline}
 
 
@@ -163,6 +166,7 @@ def read_file(
         raise ImportFormatError(f"{name}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
     raw = file.read_bytes()
     size = len(raw)
+    digest = hashlib.sha256(raw).hexdigest()
     suffixes = [s.lower() for s in file.suffixes]
     if raw[:2] == b"\x1f\x8b":
         raw = _gunzip(raw, name)
@@ -172,7 +176,7 @@ def read_file(
         raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV/XLSX only, not {format}")
     if format == "xlsx" or (format is None and xlsx.looks_like(raw) and suffix in ("", ".xlsx", ".xlsm")):
         return RecordFile(name, "xlsx", "", size,
-                          xlsx.read(raw, path=name, database=source or "", columns=columns))
+                          xlsx.read(raw, path=name, database=source or "", columns=columns), digest)
     if encoding is None:
         declared = _XML_ENCODING.match(raw[:200])
         if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
@@ -190,10 +194,10 @@ def read_file(
     if format in ("csv", "tsv"):
         return RecordFile(name, format, used, size, tables.read(
             text, path=name, database=source or "", sep="," if format == "csv" else "\t",
-            columns=columns), ends)
+            columns=columns), digest, ends)
     try:
         return RecordFile(name, format, used, size, FORMATS[format](text, path=name, database=source or ""),
-                          ends)
+                          digest, ends)
     except RecursionError as exc:  # deeply nested XML
         raise ImportFormatError(
             f"{name}: nested too deeply to read; check that it is a {format} export"
