@@ -217,3 +217,9 @@ def test_a_medline_file_cut_mid_line_imports_with_a_warning(tmp_path: Path) -> N
     result = services.import_records(tmp_path / "p.evisynth", [cut], actor="a", create=True)
     (summary,) = result.batch.files
     assert any("ends in the middle of a line" in w and "entry 2 (line 10)" in w for w in summary.warnings)
+
+
+def test_record_options_with_a_bundle_folder_are_refused(tmp_path: Path) -> None:
+    result = invoke("import", str(tmp_path), "--project", str(tmp_path / "p.evisynth"), "--source", "CNKI")
+    assert isinstance(result.exception, InputError)
+    assert "--source apply to record export files, not to the review bundle" in str(result.exception)

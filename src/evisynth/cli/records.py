@@ -104,6 +104,12 @@ def import_(
         if len(paths) > 1:
             raise InputError(f"{folders[0]} is a folder (a review bundle): import a bundle on its own, "
                              "and export files in a separate call")
+        given = [name for name, value in (("--source", source), ("--encoding", encoding),
+                                          ("--map", columns)) if value] + (
+            ["--format"] if format != "auto" else [])
+        if given:
+            raise InputError(f"{', '.join(given)} apply to record export files, not to the review "
+                             f"bundle {folders[0]}; leave them out")
         changes = review_services.import_bundle(project, folders[0], actor=actor, create=create)
         if json_output:
             _print_json({"project": str(project), "changes": changes})
