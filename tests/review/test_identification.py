@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evisynth.review.errors import DomainError
-from evisynth.review.identification import identification
+from evisynth.review.identification import identification, linked_groups
 from evisynth.review.links import DuplicateLink
 
 
@@ -26,3 +26,10 @@ def test_identification_counts_by_hand() -> None:
 def test_a_link_to_an_uncounted_record_is_refused() -> None:
     with pytest.raises(DomainError, match="names record 9"):
         identification({1: "PubMed"}, [DuplicateLink(9, 1, 1.0, "doi", "auto")])
+
+
+def test_linked_groups_are_sets_of_record_ids() -> None:
+    links = [DuplicateLink(30, 10, 1.0, "doi", "auto"), DuplicateLink(70, 30, 0.9, "title", "accepted", "r"),
+             DuplicateLink(50, 40, 0.8, "title", "needs_review"), DuplicateLink(90, 80, 0.9, "t", "auto")]
+    assert linked_groups(links) == [frozenset({10, 30, 70}), frozenset({80, 90})]
+    assert linked_groups([]) == []

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from evisynth.review.errors import DomainError
-from evisynth.review.links import DuplicateLink, dedup_counts
+from evisynth.review.links import DuplicateLink, dedup_counts, duplicate_groups
 from evisynth.review.model import _Plain
 
 
@@ -54,3 +54,14 @@ def identification(databases: Mapping[int, str], links: Iterable[DuplicateLink])
         duplicates_removed=counts.duplicates_removed, screened=counts.records_after_dedup,
         awaiting_review=counts.pairs_awaiting_review, rejected=counts.pairs_rejected,
     )
+
+
+def linked_groups(links: Iterable[DuplicateLink]) -> list[frozenset[int]]:
+    """Groups of record ids joined by ``auto``/``accepted`` links (ids need not be positions),
+    ordered by their smallest id; records in no such link are not listed."""
+    links = list(links)
+    ids = sorted({i for link in links for i in (link.record, link.duplicate_of)})
+    position = {record: k for k, record in enumerate(ids)}
+    mapped = [DuplicateLink(position[link.record], position[link.duplicate_of], link.score, link.rule,
+                            link.status, link.decided_by) for link in links]
+    return [frozenset(ids[k] for k in group) for group in duplicate_groups(len(ids), mapped)]
