@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evisynth.analysis.dedup import DedupResult, find_duplicates, title_key
+from evisynth.analysis.dedup import DedupResult, find_duplicates, journals_compatible, title_key
 from evisynth.review.normalize import make_record
 from evisynth.review.records import Record
 
@@ -224,3 +224,18 @@ def test_records_sharing_no_key_give_no_links(titles: list[str]) -> None:
                max_size=30))
 def test_a_chinese_title_never_has_an_empty_key(title: str) -> None:
     assert title_key(f"【{title}】。") == title_key(title) != ""
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("journal clinical oncology", "j clin oncol", True),
+        ("british medical journal", "bmj", True),
+        ("annals internal medicine", "acp journal club", False),
+        ("new england journal medicine", "n engl j med", True),
+        ("lancet", "thorax", False),
+        ("", "thorax", True),
+    ],
+)
+def test_journal_abbreviations(a: str, b: str, same: bool) -> None:
+    assert journals_compatible(a, b) is same

@@ -12,13 +12,15 @@ Three steps, each kept simple enough to explain to a reviewer:
    year + the numbers reported in the abstract. Within a key, records are sorted by title and
    each is compared with its next :data:`WINDOW` neighbours (a sorted neighbourhood), so a
    huge block never costs more than ``n × WINDOW`` comparisons.
-3. **Rules.** Each candidate pair is scored (rapidfuzz ratios on title, author surnames and
-   journal) and judged by explicit rules, in order. A pair becomes an ``auto`` link only when a
-   rule is certain and nothing conflicts; conflicting evidence (different DOIs or PMIDs, first
-   pages or volumes, years more than one apart, a notice against an article, a conference
-   abstract against an article) vetoes merging and leaves at most a ``needs_review`` link.
-   Pairs in different languages (Chinese and English versions of one study) are never merged
-   automatically: they go to the review queue.
+3. **Rules.** Candidate pairs are scored in rapidfuzz's C++ loops (title ratio, the shorter
+   title inside the longer, author-surname token sets); pairs sharing nothing are dropped, the
+   rest judged by explicit rules, in order (:data:`RULES`). A pair becomes an ``auto`` link
+   only when a rule is certain and nothing conflicts; conflicting evidence (different DOIs or
+   PMIDs, page ranges that do not overlap, different volumes, years more than one apart,
+   different numbers in the titles, a notice against an article, a conference abstract against
+   an article, journal names that cannot abbreviate each other) vetoes merging and leaves at
+   most a ``needs_review`` link. Pairs in different languages (Chinese and English versions of
+   one study) are never merged automatically: they go to the review queue.
 
 The result holds links, never deletions: :mod:`evisynth.review.links` turns them into groups
 and PRISMA counts.
@@ -499,7 +501,8 @@ def _pair_evidence(f: _Features, a: np.ndarray, b: np.ndarray, workers: int) -> 
     cjk = np.asarray(f.cjk, dtype=bool)
     language = _codes(f.language)
     cross = (cjk[a] != cjk[b]) | ((language[a] != language[b]) & (language[a] > 0) & (language[b] > 0))
-    near = eq(f.doi) | eq(f.pmid) | (volume_eq & year_eq) | page_eq | (cross & year_eq)
+    near = (eq(f.doi) | eq(f.pmid) | (volume_eq & year_eq) | (page_eq & (volume_eq | year_eq))
+            | (cross & year_eq))
     # the shorter title found whole inside the longer ("X" / "X: a randomized trial")
     lengths = np.fromiter((len(t) for t in f.title), dtype=np.int64, count=len(f.title))
     shorter = np.minimum(lengths[a], lengths[b]) < 0.9 * np.maximum(lengths[a], lengths[b])
