@@ -172,6 +172,9 @@ def test_cli_import_list_export_round_trip(tmp_path: Path, exports: dict[str, Pa
     assert [r["id"] for r in listed] == [1, 2, 3] and listed[0]["database"] == "mixed"
     human = invoke("records", "list", str(project))
     assert human.exit_code == 0 and "维生素K2" in human.stdout
+    assert len(json.loads(invoke("records", "list", str(project), "--batch", "2", "--json").stdout)) == 0
+    mixed = invoke("records", "list", str(project), "--database", "mixed", "--json")
+    assert len(json.loads(mixed.stdout)) == 3
     out = tmp_path / "all.ris"
     proc = invoke("records", "export", str(project), "--format", "ris", "--out", str(out))
     assert proc.exit_code == 0, proc.output

@@ -140,10 +140,12 @@ def records_import(
 @app.command("list")
 def records_list(
     project: ProjectArgument,
+    database: Annotated[str | None, typer.Option(help="Only the records of this database.")] = None,
+    batch: Annotated[int | None, typer.Option(help="Only the records of this import batch.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print every record as JSON.")] = False,
 ) -> None:
     """List the project's records (id, database, year, first author, title)."""
-    stored = services.list_records(project)
+    stored = services.list_records(project, database=database, batch=batch)
     if json_output:
         _print_json([{"id": s.id, "import_batch": s.import_batch, **s.record.to_dict()} for s in stored])
         return

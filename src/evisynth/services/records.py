@@ -143,11 +143,12 @@ def import_records(
         project.close()
 
 
-def list_records(project_path: Path | str) -> tuple[StoredRecord, ...]:
-    """Every record of the project, in id order."""
+def list_records(project_path: Path | str, *, database: str | None = None,
+                 batch: int | None = None) -> tuple[StoredRecord, ...]:
+    """The project's records in id order: all, or one database's, or one import batch's."""
     project = open_project(project_path)
     try:
-        return store.list_records(project)
+        return store.list_records(project, database=database, batch=batch)
     finally:
         project.close()
 
