@@ -226,3 +226,22 @@ def test_record_options_with_a_bundle_folder_are_refused(tmp_path: Path) -> None
     result = invoke("import", str(tmp_path), "--project", str(tmp_path / "p.evisynth"), "--source", "CNKI")
     assert isinstance(result.exception, InputError)
     assert "--source apply to record export files, not to the review bundle" in str(result.exception)
+
+
+def test_real_embase_ris_and_csv_exports_import_and_deduplicate(tmp_path: Path, formats: Path) -> None:
+    """ASReview's embase.ris and embase.csv are the same six Embase records exported twice:
+    imported as two batches, deduplication must link each CSV row to its RIS entry."""
+    from evisynth.services import dedup
+
+    project = tmp_path / "p.evisynth"
+    ris = services.import_records(project, [formats / "asreview" / "embase.ris"], actor="a", create=True)
+    csv = services.import_records(project, [formats / "asreview" / "embase.csv"], actor="a",
+                                  source="Embase")
+    assert (ris.batch.record_count, csv.batch.record_count) == (6, 6)
+    run = dedup.deduplicate(project)
+    counts = run.counts
+    assert (counts.identified, counts.duplicates_removed, counts.screened) == (12, 6, 6)
+    assert counts.by_source == {"Embase": 12}
+    with open_project(project) as p:
+        pairs = {(s.link.record, s.link.duplicate_of) for s in store.list_links(p)}
+    assert pairs == {(7 + k, 1 + k) for k in range(6)}  # CSV row k (ids 7–12) ↔ RIS entry k (ids 1–6)
