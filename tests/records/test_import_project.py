@@ -245,3 +245,15 @@ def test_real_embase_ris_and_csv_exports_import_and_deduplicate(tmp_path: Path, 
     with open_project(project) as p:
         pairs = {(s.link.record, s.link.duplicate_of) for s in store.list_links(p)}
     assert pairs == {(7 + k, 1 + k) for k in range(6)}  # CSV row k (ids 7–12) ↔ RIS entry k (ids 1–6)
+
+
+def test_source_once_per_file(tmp_path: Path, exports: dict[str, Path]) -> None:
+    project = tmp_path / "p.evisynth"
+    proc = invoke("import", str(exports["nbib"]), str(exports["cnki"]), "--project", str(project), "--create",
+                  "--source", "PubMed", "--source", "Wanfang", "--json")
+    assert proc.exit_code == 0, proc.output
+    assert json.loads(proc.stdout)["source"] == "PubMed; Wanfang"
+    with open_project(project) as p:
+        assert store.count_records(p) == {"PubMed": 2, "Wanfang": 1}
+    with pytest.raises(InputError, match="--source is given 2 times for 1 files"):
+        services.import_records(project, [exports["nbib"]], actor="a", source=["A", "B"])

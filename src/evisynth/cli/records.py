@@ -29,8 +29,9 @@ app = typer.Typer(help="Bibliographic records: import exports, list them, export
                   no_args_is_help=True)
 
 ProjectArgument = Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")]
-SourceOption = Annotated[str | None, typer.Option(
-    "--source", help="Database the files came from (e.g. PubMed, CNKI); default: what each file says.")]
+SourceOption = Annotated[list[str] | None, typer.Option(
+    "--source", help="Database the files came from (e.g. PubMed, CNKI): once for all files, or once "
+    "per file in order; default: what each file says.")]
 FormatOption = Annotated[str, typer.Option(
     "--format", help="auto, ris, medline, pubmed_xml, bibtex, endnote, endnote_xml, wos, cnki, refworks, "
     "ctgov_json, csv, tsv or xlsx.")]
@@ -64,7 +65,7 @@ def _progress(total: int, show: bool) -> Iterator[services.Progress | None]:
         yield advance
 
 
-def _import_files(project: Path, files: list[Path], *, source: str | None, format: str,
+def _import_files(project: Path, files: list[Path], *, source: list[str] | None, format: str,
                   encoding: str | None, columns: str | None, actor: str, create: bool,
                   json_output: bool) -> None:
     show = not json_output and sys.stderr.isatty() and len(files) > 0

@@ -79,6 +79,17 @@ def _warnings(read: RecordFile) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _sources(source: str | Sequence[str] | None, files: int) -> list[str | None]:
+    if source is None or isinstance(source, str):
+        return [source or None] * files
+    if len(source) == 1:
+        return [source[0] or None] * files
+    if len(source) != files:
+        raise InputError(f"--source is given {len(source)} times for {files} files; give it once "
+                         "(for every file) or once per file, in the files' order")
+    return [s or None for s in source]
+
+
 def _entries(numbers: Sequence[int], shown: int = 5) -> str:
     text = ", ".join(str(n) for n in numbers[:shown])
     return text + (", …" if len(numbers) > shown else "")
@@ -89,13 +100,17 @@ def read_exports(
     *,
     format: str | None = None,
     encoding: str | None = None,
-    source: str | None = None,
+    source: str | Sequence[str] | None = None,
     columns: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> list[RecordFile]:
-    """Read every file (nothing is stored); the first file that fails raises for the call."""
+    """Read every file (nothing is stored); the first file that fails raises for the call.
+
+    ``source`` names the database of every file, or (a sequence) of each file in turn.
+    """
     if not paths:
         raise InputError("give at least one export file to import")
+    sources = _sources(source, len(paths))
     if format is not None and format != "auto" and format not in FORMATS:
         raise InputError(f"--format {format!r} is not one of auto, {', '.join(FORMATS)}")
     seen: set[Path] = set()
@@ -107,7 +122,7 @@ def read_exports(
         seen.add(resolved)
         try:
             out.append(read_file(path, format=None if format in (None, "auto") else format,
-                                 encoding=encoding, source=source, columns=columns))
+                                 encoding=encoding, source=sources[index - 1], columns=columns))
         except ImportFormatError as exc:
             rest = "" if len(paths) == 1 else f" (file {index} of {len(paths)})"
             raise ImportFormatError(f"{exc}{rest}; nothing was imported") from exc
@@ -123,7 +138,7 @@ def import_records(
     actor: str,
     format: str | None = None,
     encoding: str | None = None,
-    source: str | None = None,
+    source: str | Sequence[str] | None = None,
     columns: Mapping[str, str] | None = None,
     create: bool = False,
     progress: Progress | None = None,
@@ -136,7 +151,9 @@ def import_records(
                  for f in files]
     project = open_project(project_path, create=create)
     try:
-        batch = store.add_records(project, records, actor, files=summaries, source=source or "",
+        named = [s for s in _sources(source, len(paths)) if s]
+        batch = store.add_records(project, records, actor, files=summaries,
+                                  source="; ".join(dict.fromkeys(named)),
                                   encoding=encoding or "")
         return ImportResult(project.location, batch)
     finally:
