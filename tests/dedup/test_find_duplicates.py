@@ -65,6 +65,25 @@ def test_database_annotations_do_not_hide_a_duplicate() -> None:
     assert only_link(result)[1] == "auto"
 
 
+@pytest.mark.parametrize(
+    ("title", "key"),
+    [
+        ("Cervical neoplasia and the HIV-infected patient. [Review] [70 refs]",
+         "cervical neoplasia and the hiv infected patient"),
+        ("Control of effusions: a randomized trial [abstract no: 134]",
+         "control of effusions a randomized trial"),
+        ("Antibiotic prophylaxis. A randomized study. <ORIGINAL> PROPHYLAXIE ANTIBIOTIQUE",
+         "antibiotic prophylaxis a randomized study"),
+        ("The <i>Helicobacter</i> story", "helicobacter story"),
+        ("Α-tocopherol and β-carotene in Ångström units",
+         "alpha tocopherol and beta carotene in angstrom units"),
+        ("Abstract number 5", "abstract number 5"),
+    ],
+)
+def test_title_key_drops_database_annotations(title: str, key: str) -> None:
+    assert title_key(title) == key
+
+
 def test_erratum_is_not_merged_with_its_article() -> None:
     erratum = base(2, title="Erratum: " + TRIAL, pages="")
     result = find_duplicates([base(1), erratum])
@@ -127,6 +146,12 @@ def test_chinese_and_english_versions_go_to_review_never_merged() -> None:
 def test_same_authors_issue_and_page_range_merge_a_translated_title() -> None:
     translated = base(2, title="Activateur tissulaire du plasminogene et DNase intrapleuraux")
     assert only_link(find_duplicates([base(1), translated])) == ("authors+year+volume+pages", "auto")
+
+
+def test_companion_papers_sharing_a_boundary_page_are_not_merged() -> None:
+    companion = base(2, title="Design and rationale of the pleural infection trials programme",
+                     pages="526-530")
+    assert find_duplicates([base(1), companion]).groups == ()
 
 
 def test_distinct_studies_give_no_links() -> None:

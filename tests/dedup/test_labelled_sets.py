@@ -2,7 +2,7 @@
 
 The truth is the sets' own merged_record_ids.csv (the known duplicate groups). The figures
 measured when the rules were written (see README, "Deduplication") were: respiratory
-sensitivity 0.9705, cytology_screening 0.9934, no false pair in either; the floors below
+sensitivity 0.9804, cytology_screening 0.9945, no false pair in either; the floors below
 leave a margin of 0.01 for rule changes, never for false merges.
 """
 
@@ -18,18 +18,26 @@ from evisynth.analysis.dedup import find_duplicates
 from evisynth.io.records import read_records
 
 #: set name -> lowest acceptable pairwise sensitivity of the automatic merges
-FLOORS = {"respiratory": 0.96, "cytology_screening": 0.98}
+FLOORS = {"respiratory": 0.97, "cytology_screening": 0.98}
 
 
 def _pairs(groups: list[list[int]]) -> set[tuple[int, int]]:
     return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_no_false_merges_and_high_sensitivity(shared_data: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "export"),
+    [
+        ("respiratory", "records_pre_merged.csv"),
+        ("respiratory", "Respiratory.xml"),  # the EndNote export the CSV was made from
+        ("cytology_screening", "records_pre_merged.csv"),
+    ],
+)
+def test_no_false_merges_and_high_sensitivity(shared_data: Path, name: str, export: str) -> None:
     folder = shared_data / "dedup" / name
-    records = read_records(folder / "records_pre_merged.csv")
+    records = read_records(folder / export)
     ids = pd.read_csv(folder / "records_pre_merged.csv", dtype=str, keep_default_na=False)["ID"]
+    assert len(ids) == len(records)  # the XML holds the CSV's records, in the same order
     pos = {x: i for i, x in enumerate(ids)}
     truth = _pairs([[pos[x] for x in g.split(";")]
                     for g in pd.read_csv(folder / "merged_record_ids.csv")["merged_ids"]])

@@ -82,7 +82,7 @@ _TAGS = re.compile(r"<[^>]{1,20}>")
 _ANNOTATIONS = re.compile(
     r"\[(?:review|\d+ refs?)\]|\[(?:erratum appears|published erratum|see comments?|comment in|"
     r"retraction in|retracted|corrected and republished|update (?:of|in)|summary for patients)"
-    r"[^\]]*(?:\]|$)|<original>.*$|\(?\babstract (?:no\.?|number) ?\w+\)?\s*$",
+    r"[^\]]*(?:\]|$)|<original>.*$|\s[(\[]?abstract (?:no|number)\b[.:]? ?\w+[)\]]?\s*$",
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[\W_]+")
@@ -441,8 +441,10 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if (ev.contained >= 0.97 and min(len(f.title[i]), len(f.title[j])) >= 40 and authors_match
             and same_issue):
         return "title-contained+authors+pages", "auto", score
-    full_ranges = bool(pi and pj) and pi[0][1] < pi[0][2] and pj[0][1] < pj[0][2]
-    if same_issue and full_ranges and many_authors and aus >= 0.9 and authors_match:
+    # the same first page of a real range (companion papers may share a boundary page)
+    same_start = (bool(pi and pj) and pi[0][:2] == pj[0][:2] and pi[0][1] < pi[0][2]
+                  and pj[0][1] < pj[0][2])
+    if same_issue and same_start and many_authors and aus >= 0.9 and authors_match:
         # a translated title: same authors, same year, volume and page range
         return "authors+year+volume+pages", "auto", score
     if same_issue and authors_match:
