@@ -16,13 +16,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evisynth.io.errors import ImportFormatError
-from evisynth.io.records import bibtex, cnki, endnote_xml, medline, pubmed_xml, read_records, ris, tables, wos
+from evisynth.io.records import (
+    bibtex,
+    cnki,
+    ctgov,
+    endnote_tagged,
+    endnote_xml,
+    medline,
+    pubmed_xml,
+    read_records,
+    refworks,
+    ris,
+    tables,
+    wos,
+    xlsx,
+)
 from evisynth.io.records.encoding import decode
 from evisynth.review.records import Record
 
 READERS: dict[str, Callable[..., tuple[Record, ...]]] = {
     "ris": ris.read, "medline": medline.read, "pubmed_xml": pubmed_xml.read, "bibtex": bibtex.read,
     "endnote_xml": endnote_xml.read, "wos": wos.read, "cnki": cnki.read, "table": tables.read,
+    "endnote": endnote_tagged.read, "refworks": refworks.read, "ctgov_json": ctgov.read,
 }
 
 #: Fragments of every format, so generated text gets past the first line of each reader.
@@ -32,6 +47,8 @@ _PIECES = st.sampled_from([
     "}", "{", '"', "#", ",", "@string{a = {b}}", "<xml><records><record>", "</record></records></xml>",
     "<PubmedArticleSet><PubmedArticle>", "<PMID>1</PMID>", "</PubmedArticle></PubmedArticleSet>",
     "<titles><title>t</title></titles>", "<", "&", "a,b\n", '"x\n', "\r", "\t", "中", "\x00", "\ufeff",
+    "{\"studies\": [", "{\"protocolSection\": {\"identificationModule\": {\"nctId\": \"N\"}}}", "]}",
+    "%0 Journal Article\n", "%T 标题\n", "%A 王斌\n", "RT Journal Article\n", "T1 x\n", "A1 a;b\n", "vo 3\n",
 ])
 _TEXT = st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=25).map("".join))
 
@@ -59,7 +76,8 @@ def test_decoding_random_bytes_gives_text_or_import_format_error(raw: bytes) -> 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.one_of(st.binary(max_size=300), _TEXT.map(lambda t: t.encode("utf-8", "surrogatepass"))),
-       suffix=st.sampled_from([".ris", ".nbib", ".bib", ".net", ".csv", ".tsv", ".xml", ".txt", ".gz"]))
+       suffix=st.sampled_from([".ris", ".nbib", ".bib", ".net", ".csv", ".tsv", ".xml", ".txt", ".gz",
+                               ".xlsx", ".enw"]))
 def test_read_records_on_random_files_reads_or_raises_import_format_error(
     tmp_path: Path, raw: bytes, suffix: str
 ) -> None:
@@ -68,6 +86,13 @@ def test_read_records_on_random_files_reads_or_raises_import_format_error(
     with contextlib.suppress(ImportFormatError):
         read_records(path)
     assert path.read_bytes() == raw
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=st.binary(max_size=400))
+def test_xlsx_reader_on_random_zip_like_bytes_reads_or_raises_import_format_error(raw: bytes) -> None:
+    with contextlib.suppress(ImportFormatError):
+        xlsx.read(xlsx.MAGIC + raw, path="fuzz.xlsx")
 
 
 @pytest.mark.parametrize(

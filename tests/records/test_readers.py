@@ -329,7 +329,7 @@ def test_tables_use_default_headers_or_an_explicit_mapping() -> None:
 
 
 def test_tables_mapping_errors_name_the_columns() -> None:
-    with pytest.raises(ImportFormatError, match=r"column\(s\) \['Nope'\] not in the header"):
+    with pytest.raises(ImportFormatError, match=r"column\(s\) 'Nope' not in the header; the header has"):
         tables.read(CSV, path="t.csv", columns={"title": "Nope"})
     with pytest.raises(ImportFormatError, match="unknown field"):
         tables.read(CSV, path="t.csv", columns={"titel": "Title"})
@@ -368,7 +368,7 @@ def test_read_records_reports_unknown_formats_and_options(tmp_path: Path) -> Non
         read_records(path, format="foo")
     with pytest.raises(ImportFormatError, match="no such file"):
         read_records(tmp_path / "missing.ris")
-    with pytest.raises(ImportFormatError, match="CSV/TSV only"):
+    with pytest.raises(ImportFormatError, match="CSV/TSV/XLSX only"):
         read_records(path, format="ris", columns={"title": "x"})
     bad = tmp_path / "bad.ris.gz"
     bad.write_bytes(b"\x1f\x8bnot gzip")

@@ -15,11 +15,15 @@ from rich.table import Table
 from scipy.stats import norm
 
 from evisynth import services
+from evisynth.cli import dedup as dedup_cli
+from evisynth.cli import records as records_cli
 from evisynth.cli import rm5
 from evisynth.cli.appraise import appraise as appraise_command
+from evisynth.cli import search as search_cli
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
+from evisynth.io.search import SearchError
 from evisynth.review.errors import DomainError
 from evisynth.services import review as review_services
 from evisynth.storage.errors import BundleError, StorageError
@@ -41,6 +45,7 @@ ERROR_EXIT_CODES: dict[type[Exception], int] = {
     DomainError: 2,
     BundleError: 2,
     StorageError: 2,
+    SearchError: 2,
 }
 
 
@@ -155,18 +160,10 @@ def new(
     console.print(f"created {project}")
 
 
-@app.command("import")
-def import_(
-    bundle: Annotated[Path, typer.Argument(help="Bundle folder (docs/review-bundle.md).")],
-    project: Annotated[Path, typer.Option(help="Project file (SQLite) or database URL.")],
-    create: Annotated[bool, typer.Option(help="Create the project if it does not exist.")] = False,
-    actor: ActorOption = "importer",
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Import a review bundle into a project, in one transaction."""
-    changes = review_services.import_bundle(project, bundle, actor=actor, create=create)
-    _emit({"project": str(project), "changes": changes}, json_output,
-          lambda: console.print(f"imported {bundle} into {project}: {changes} changes"))
+app.command("import")(records_cli.import_)
+app.add_typer(records_cli.app, name="records")
+app.add_typer(search_cli.app, name="search")
+app.command("dedup")(dedup_cli.dedup)
 
 
 @app.command()

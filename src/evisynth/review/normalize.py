@@ -36,6 +36,8 @@ _CJK_RANGES = (
     (0x20000, 0x2FA1F),
 )
 
+_CJK_CHAR = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
+
 #: Share of CJK characters among the letters of title and abstract from which a record is "zh".
 CJK_SHARE_ZH = 0.3
 
@@ -66,16 +68,16 @@ def clean_text(value: str) -> str:
 
 
 def is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+    return _CJK_CHAR.match(char) is not None
 
 
 def cjk_share(text: str) -> float:
     """Fraction of letters in ``text`` that are CJK (0.0 for text without letters)."""
-    letters = [c for c in text if c.isalpha()]
+    # Counted in C (map over str methods, one regex scan): a 20 MB export has ~10⁷ characters.
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return 0.0
-    return sum(is_cjk(c) for c in letters) / len(letters)
+    return sum(map(str.isalpha, _CJK_CHAR.findall(text))) / letters
 
 
 def detect_language(text: str) -> str:

@@ -8,17 +8,33 @@ never changed), decodes them explicitly (:mod:`.encoding`), picks the reader fro
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from evisynth.core.results import Serializable
 from evisynth.io.errors import ImportFormatError
-from evisynth.io.records import bibtex, cnki, endnote_xml, medline, pubmed_xml, ris, tables, wos
+from evisynth.io.records import (
+    bibtex,
+    cnki,
+    ctgov,
+    endnote_tagged,
+    endnote_xml,
+    medline,
+    pubmed_xml,
+    refworks,
+    ris,
+    tables,
+    wos,
+    xlsx,
+)
 from evisynth.io.records.encoding import decode
 from evisynth.review.records import Record
 
-__all__ = ["FORMATS", "detect_format", "read_records"]
+__all__ = ["FORMATS", "RecordFile", "detect_format", "read_file", "read_records"]
 
 Reader = Callable[..., tuple[Record, ...]]
 
@@ -31,20 +47,32 @@ FORMATS: dict[str, Reader] = {
     "endnote_xml": endnote_xml.read,
     "wos": wos.read,
     "cnki": cnki.read,
+    "endnote": endnote_tagged.read,
+    "refworks": refworks.read,
+    "ctgov_json": ctgov.read,
     "csv": tables.read,
     "tsv": tables.read,
+    "xlsx": xlsx.read,
 }
+#: Formats whose end is marked by their syntax, not by a final line break.
+_UNLINED = ("pubmed_xml", "endnote_xml", "bibtex", "ctgov_json", "xlsx")
+#: Formats read as tables, where a column mapping applies.
+TABLE_FORMATS = ("csv", "tsv", "xlsx")
 
 _EXTENSIONS = {
     ".ris": "ris", ".nbib": "medline", ".medline": "medline", ".bib": "bibtex", ".bibtex": "bibtex",
-    ".net": "cnki", ".csv": "csv", ".tsv": "tsv", ".enw": "ris",
+    ".net": "cnki", ".csv": "csv", ".tsv": "tsv", ".enw": "ris", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".json": "ctgov_json",
 }
 #: Content sniffers, most specific first (a WoS file is not RIS; a CNKI file is not BibTeX).
 _SNIFFERS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("ctgov_json", ctgov.looks_like),
     ("pubmed_xml", pubmed_xml.looks_like),
     ("endnote_xml", endnote_xml.looks_like),
     ("wos", wos.looks_like),
     ("cnki", cnki.looks_like),
+    ("endnote", endnote_tagged.looks_like),
+    ("refworks", refworks.looks_like),
     ("ris", ris.looks_like),
     ("medline", medline.looks_like),
     ("bibtex", bibtex.looks_like),
@@ -80,6 +108,28 @@ def _gunzip(raw: bytes, path: str) -> bytes:
     return out
 
 
+@dataclass(frozen=True)
+class RecordFile(Serializable):
+    """One export as read: its records, the format and encoding it was read with, its size."""
+
+    path: str
+    format: str
+    encoding: str
+    size: int
+    records: tuple[Record, ...]
+    #: SHA-256 of the file's bytes as uploaded: which upload the records came from.
+    sha256: str = ""
+    #: False when a line-based export stops in the middle of a line (no final line break):
+    #: formats without an end tag (MEDLINE, RefWorks, CNKI) cannot tell a cut-off last
+    #: entry otherwise, so the importer warns.
+    ends_with_newline: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "format": self.format, "encoding": self.encoding,
+                "size": self.size, "sha256": self.sha256, "records": len(self.records),
+                "ends_with_newline": self.ends_with_newline}
+
+
 def read_records(
     path: str | Path,
     *,
@@ -93,8 +143,21 @@ def read_records(
     ``format`` is one of :data:`FORMATS` (default: sniffed from the content, then the
     extension); ``encoding`` forces a codec (default: BOM, UTF-8, then GB18030 for Chinese
     text); ``source`` names the database the file came from (default: what the file says,
-    e.g. ``DB  - Embase``); ``columns`` maps canonical field names to CSV headers (tables only).
+    e.g. ``DB  - Embase``); ``columns`` maps canonical field names to table headers (CSV,
+    TSV and XLSX only).
     """
+    return read_file(path, format=format, encoding=encoding, source=source, columns=columns).records
+
+
+def read_file(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    source: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> RecordFile:
+    """Like :func:`read_records`, with the format and encoding used (see :class:`RecordFile`)."""
     file = Path(path)
     name = str(file)
     if not file.is_file():
@@ -102,28 +165,39 @@ def read_records(
     if format is not None and format not in FORMATS:
         raise ImportFormatError(f"{name}: unknown format {format!r}; use one of {', '.join(FORMATS)}")
     raw = file.read_bytes()
+    size = len(raw)
+    digest = hashlib.sha256(raw).hexdigest()
     suffixes = [s.lower() for s in file.suffixes]
     if raw[:2] == b"\x1f\x8b":
         raw = _gunzip(raw, name)
         suffixes = suffixes[:-1] if suffixes and suffixes[-1] == ".gz" else suffixes
     suffix = suffixes[-1] if suffixes else ""
+    if columns is not None and format is not None and format not in TABLE_FORMATS:
+        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV/XLSX only, not {format}")
+    if format == "xlsx" or (format is None and xlsx.looks_like(raw) and suffix in ("", ".xlsx", ".xlsm")):
+        return RecordFile(name, "xlsx", "", size,
+                          xlsx.read(raw, path=name, database=source or "", columns=columns), digest)
     if encoding is None:
         declared = _XML_ENCODING.match(raw[:200])
         if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
             encoding = declared.group(1).decode("ascii")
-    text, _ = decode(raw, path=name, encoding=encoding)
+    text, used = decode(raw, path=name, encoding=encoding)
+    del raw  # the decoded text is all the readers need; a 200 MB upload is not kept twice
     if format is None:
         try:
             format = detect_format(text, suffix=suffix)
         except ImportFormatError as exc:
             raise ImportFormatError(f"{name}: {exc}") from exc
-    if columns is not None and format not in ("csv", "tsv"):
-        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV only, not {format}")
+    if columns is not None and format not in TABLE_FORMATS:
+        raise ImportFormatError(f"{name}: a column mapping applies to CSV/TSV/XLSX only, not {format}")
+    ends = text.endswith(("\n", "\r")) or format in _UNLINED
     if format in ("csv", "tsv"):
-        return tables.read(text, path=name, database=source or "", sep="," if format == "csv" else "\t",
-                           columns=columns)
+        return RecordFile(name, format, used, size, tables.read(
+            text, path=name, database=source or "", sep="," if format == "csv" else "\t",
+            columns=columns), digest, ends)
     try:
-        return FORMATS[format](text, path=name, database=source or "")
+        return RecordFile(name, format, used, size, FORMATS[format](text, path=name, database=source or ""),
+                          digest, ends)
     except RecursionError as exc:  # deeply nested XML
         raise ImportFormatError(
             f"{name}: nested too deeply to read; check that it is a {format} export"

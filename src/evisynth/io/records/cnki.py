@@ -1,4 +1,4 @@
-"""CNKI (中国知网) NoteFirst/EndNote-style export: ``{Field}: value`` lines, the colon
+"""CNKI (中国知网), Wanfang and VIP "NoteExpress" export: ``{Field}: value`` lines, the colon
 half- or full-width (``：``).
 
 Read: ``{Reference Type}`` opens an entry, a line starting with ``{`` a field; other non-blank

@@ -1,4 +1,5 @@
-"""Records from a CSV/TSV export (Embase, Scopus, Zotero, Covidence, a hand-made sheet).
+"""Records from a CSV/TSV export (Embase, Scopus, Zotero, Covidence, a hand-made sheet);
+XLSX sheets are read by :mod:`.xlsx` and converted here.
 
 Read: the table with pandas (every cell as text). Clean: columns map to canonical keys
 through ``columns`` (canonical key → column name) or, when not given, the usual headers of
@@ -51,7 +52,8 @@ def _resolve(headers: list[str], columns: Mapping[str, str] | None, path: str) -
                        f"use field names from {', '.join(KEYS)}")
         missing = [c for c in columns.values() if c not in headers]
         if missing:
-            raise fail(path, 1, f"column(s) {missing} not in the header", f"the header has {headers}")
+            raise fail(path, 1, f"column(s) {', '.join(repr(c) for c in missing)} not in the header",
+                       f"the header has {', '.join(repr(h) for h in headers)}")
         return dict(columns)
     lowered = {h.strip().lower(): h for h in headers}
     found: dict[str, str] = {}
@@ -121,10 +123,16 @@ def read(text: str, *, path: str, database: str = "", sep: str = ",",
          columns: Mapping[str, str] | None = None) -> tuple[Record, ...]:
     """Records of a CSV (``sep=","``) or TSV (``sep="\\t"``) text."""
     entries = parse(text, path=path, sep=sep)
-    mapping = _resolve(_header(text, sep), columns, path)
+    return convert(entries, _header(text, sep), path=path, database=database, columns=columns)
+
+
+def convert(entries: list[RawEntry], headers: list[str], *, path: str, database: str = "",
+            columns: Mapping[str, str] | None = None, format: str = FORMAT) -> tuple[Record, ...]:
+    """Records from raw table rows under ``headers`` (shared by CSV/TSV and XLSX)."""
+    mapping = _resolve(headers, columns, path)
     return tuple(
-        make_record(clean(e, mapping), source_file=path, entry=i, format=FORMAT, original=e.text,
-                    database=database, line=None)
+        make_record(clean(e, mapping), source_file=path, entry=i, format=format, original=e.text,
+                    database=database, line=e.line)
         for i, e in enumerate(entries, start=1)
     )
 

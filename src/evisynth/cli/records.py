@@ -1,0 +1,175 @@
+"""Record commands: ``evisynth import FILE... --project P``, ``evisynth records import|list|export``.
+
+``evisynth import`` takes either one review-bundle folder (the review itself, as before) or
+export files (records: RIS, MEDLINE, PubMed XML, BibTeX, EndNote XML, WoS, CNKI, CSV/TSV/XLSX).
+Thin: parse, call :mod:`evisynth.services.records`, render; a progress bar goes to stderr
+when it is a terminal and ``--json`` is off.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from evisynth.core.errors import InputError
+from evisynth.services import records as services
+from evisynth.services import review as review_services
+
+console = Console()
+app = typer.Typer(help="Bibliographic records: import exports, list them, export RIS/CSV.",
+                  no_args_is_help=True)
+
+ProjectArgument = Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")]
+SourceOption = Annotated[list[str] | None, typer.Option(
+    "--source", help="Database the files came from (e.g. PubMed, CNKI): once for all files, or once "
+    "per file in order; default: what each file says.")]
+FormatOption = Annotated[str, typer.Option(
+    "--format", help="auto, ris, medline, pubmed_xml, bibtex, endnote, endnote_xml, wos, cnki, refworks, "
+    "ctgov_json, csv, tsv or xlsx.")]
+EncodingOption = Annotated[str | None, typer.Option(
+    "--encoding", help="Force a text encoding (utf-8, gb18030, utf-16, …); "
+    "default: BOM, UTF-8, then GB18030.")]
+MapOption = Annotated[str | None, typer.Option(
+    "--map", help="Table columns for CSV/TSV/XLSX: field=Column,… e.g. title=Title,authors=Author.")]
+ActorOption = Annotated[str, typer.Option("--actor", help="Who imports (recorded in the audit log).")]
+CreateOption = Annotated[bool, typer.Option(help="Create the project if it does not exist.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+
+
+def _print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[services.Progress | None]:
+    if not show:
+        yield None
+        return
+    bar = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task("", total=total)
+
+        def advance(done: int, _total: int, path: str) -> None:
+            bar.update(task, completed=done, description=Path(path).name)
+
+        yield advance
+
+
+def _import_files(project: Path, files: list[Path], *, source: list[str] | None, format: str,
+                  encoding: str | None, columns: str | None, actor: str, create: bool,
+                  json_output: bool) -> None:
+    show = not json_output and sys.stderr.isatty() and len(files) > 0
+    with _progress(len(files), show) as progress:
+        result = services.import_records(
+            project, files, actor=actor, format=format, encoding=encoding, source=source,
+            columns=services.parse_column_map(columns), create=create, progress=progress)
+    if json_output:
+        _print_json(result.to_dict())
+        return
+    batch = result.batch
+    table = Table(title=f"import batch {batch.id}: {batch.record_count} records into {result.project}")
+    for column in ("file", "format", "encoding", "records", "warnings"):
+        table.add_column(column, justify="right" if column == "records" else "left")
+    for f in batch.files:
+        table.add_row(f.path, f.format, f.encoding or "—", str(f.records), "\n".join(f.warnings))
+    console.print(table)
+    if batch.first_id is not None:
+        console.print(f"record ids {batch.first_id}–{batch.last_id}")
+
+
+def import_(
+    paths: Annotated[list[Path], typer.Argument(
+        help="A review bundle folder, or one or more export files (records).", metavar="PATH...")],
+    project: Annotated[Path, typer.Option(help="Project file (SQLite) or database URL.")],
+    create: CreateOption = False,
+    source: SourceOption = None,
+    format: FormatOption = "auto",
+    encoding: EncodingOption = None,
+    columns: MapOption = None,
+    actor: ActorOption = "importer",
+    json_output: JsonOption = False,
+) -> None:
+    """Import a review bundle folder, or record export files, into a project (one transaction)."""
+    folders = [p for p in paths if p.is_dir()]
+    if folders:
+        if len(paths) > 1:
+            raise InputError(f"{folders[0]} is a folder (a review bundle): import a bundle on its own, "
+                             "and export files in a separate call")
+        given = [name for name, value in (("--source", source), ("--encoding", encoding),
+                                          ("--map", columns)) if value] + (
+            ["--format"] if format != "auto" else [])
+        if given:
+            raise InputError(f"{', '.join(given)} apply to record export files, not to the review "
+                             f"bundle {folders[0]}; leave them out")
+        changes = review_services.import_bundle(project, folders[0], actor=actor, create=create)
+        if json_output:
+            _print_json({"project": str(project), "changes": changes})
+        else:
+            console.print(f"imported {folders[0]} into {project}: {changes} changes")
+        return
+    _import_files(project, paths, source=source, format=format, encoding=encoding, columns=columns,
+                  actor=actor, create=create, json_output=json_output)
+
+
+@app.command("import")
+def records_import(
+    project: ProjectArgument,
+    files: Annotated[list[Path], typer.Argument(help="Export files (RIS, nbib, XML, BibTeX, CSV, XLSX, …).")],
+    source: SourceOption = None,
+    format: FormatOption = "auto",
+    encoding: EncodingOption = None,
+    columns: MapOption = None,
+    create: CreateOption = False,
+    actor: ActorOption = "importer",
+    json_output: JsonOption = False,
+) -> None:
+    """Import record export files into PROJECT: all files or none, as one batch."""
+    _import_files(project, files, source=source, format=format, encoding=encoding, columns=columns,
+                  actor=actor, create=create, json_output=json_output)
+
+
+@app.command("list")
+def records_list(
+    project: ProjectArgument,
+    database: Annotated[str | None, typer.Option(help="Only the records of this database.")] = None,
+    batch: Annotated[int | None, typer.Option(help="Only the records of this import batch.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print every record as JSON.")] = False,
+) -> None:
+    """List the project's records (id, database, year, first author, title)."""
+    stored = services.list_records(project, database=database, batch=batch)
+    if json_output:
+        _print_json([{"id": s.id, "import_batch": s.import_batch, **s.record.to_dict()} for s in stored])
+        return
+    table = Table(title=f"{len(stored)} records")
+    for column in ("id", "database", "year", "first author", "title"):
+        table.add_column(column, justify="right" if column == "id" else "left")
+    for s in stored:
+        r = s.record
+        table.add_row(str(s.id), r.database, "" if r.year is None else str(r.year),
+                      r.authors[0] if r.authors else "", r.title[:80])
+    console.print(table)
+
+
+@app.command("export")
+def records_export(
+    project: ProjectArgument,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    format: Annotated[str, typer.Option("--format", help="ris or csv.")] = "ris",
+    json_output: JsonOption = False,
+) -> None:
+    """Write the project's records to a RIS or CSV file."""
+    count = services.export_records(project, out, format=format)
+    if json_output:
+        _print_json({"out": str(out), "format": format, "records": count})
+    else:
+        console.print(f"wrote {count} records to {out}")

@@ -1,0 +1,101 @@
+"""EndNote tagged text ("refer" style, ``.enw``/``.txt``): ``%0 Journal Article``, ``%A`` …
+
+The layout EndNote's own "EndNote Import" filter reads, and what CNKI, Wanfang, VIP and
+Google Scholar export as "EndNote": each line is ``%`` + a one-character tag + a space +
+the value; ``%0`` (the reference type) opens an entry; blank lines separate entries; lines
+without a tag continue the previous field. Tags (EndNote's generic field table): ``%A``
+author (one per line), ``%T`` title, ``%J`` journal (``%B`` secondary title), ``%D`` year,
+``%V`` volume, ``%N`` issue, ``%P`` pages, ``%R`` DOI, ``%M`` accession number, ``%X``
+abstract, ``%K`` keywords (one per line, or ``;``-separated as CNKI writes them), ``%G``
+language, ``%W`` database provider, ``%+`` author address, ``%@`` ISSN.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evisynth.io.records._base import EntryCollector, RawEntry, fail, split_lines
+from evisynth.review.normalize import is_cjk, make_record, split_authors
+from evisynth.review.records import RawField, Record
+
+FORMAT = "endnote"
+_TAG = re.compile(r"^%(\S) ?(.*)$")
+_FIX = "each field must be '%X value' and each entry start with '%0 Type'; re-export as EndNote"
+
+
+def looks_like(text: str) -> bool:
+    head = text.removeprefix("\ufeff")[:5000]
+    return re.search(r"^%0 \S", head, re.MULTILINE) is not None and re.search(
+        r"^%[ATDJ] ", head, re.MULTILINE) is not None
+
+
+def parse(text: str, *, path: str) -> list[RawEntry]:
+    lines = split_lines(text.removeprefix("\ufeff"))
+    collector = EntryCollector(lines, path, sep=" ", strip_text=True)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        match = _TAG.match(line)
+        current = collector.current
+        if match:
+            tag = match.group(1)
+            if tag == "0":
+                current = collector.start(number)
+            elif current is None:
+                raise fail(path, number, f"field %{tag} before the first '%0' line", _FIX)
+            current.fields.append(RawField(tag, match.group(2).strip(), number))
+        elif current is not None and current.fields:
+            current.continue_last(line.strip())
+        else:
+            raise fail(path, number, f"not an EndNote tagged line: {line[:40]!r}", _FIX)
+    collector.close(len(lines))
+    entries = collector.entries
+    if not entries:
+        raise fail(path, None, "no EndNote entries ('%0 Type' lines) found", _FIX)
+    for entry in entries:
+        if not entry.values("T"):
+            raise fail(path, entry.line, "entry has no %T title (the file may be truncated)", _FIX)
+    return entries
+
+
+def _authors(values: list[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        parts = split_authors(value, ";；") if any(c in value for c in ";；") else [value.strip()]
+        for part in parts:
+            if any(is_cjk(c) for c in part):
+                names.extend(split_authors(part, ",，、"))
+            elif part:
+                names.append(part)
+    return names
+
+
+def clean(entry: RawEntry) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {
+        "title": entry.values("T"),
+        "authors": _authors(entry.values("A")),
+        "year": entry.values("D", "8"),
+        "journal": entry.values("J", "B"),
+        "volume": entry.values("V"),
+        "issue": entry.values("N"),
+        "pages": entry.values("P"),
+        "doi": entry.values("R"),
+        "pmid": [v for v in entry.values("M") if v.strip().isdigit()],
+        "abstract": entry.values("X"),
+        "keywords": entry.values("K"),
+        "language": entry.values("G"),
+        "record_type": entry.values("0"),
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+    return tuple(
+        make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
+                    database=database or next(iter(e.values("W", "~")), ""), line=e.line)
+        for i, e in enumerate(entries, start=1)
+    )
+
+
+def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
+    return convert(parse(text, path=path), path=path, database=database)

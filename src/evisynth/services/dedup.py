@@ -1,0 +1,111 @@
+"""Deduplicate a project's records: find links, store them, review them, count for PRISMA.
+
+:func:`deduplicate` runs :func:`evisynth.analysis.dedup.find_duplicates` on every record of the
+project and stores the links it finds (record ids, not positions). A pair that is already
+linked keeps its stored link and any decision on it, so running it again after a new import
+adds only the new pairs. Nothing is ever deleted: a reviewer accepts or rejects a link
+(:func:`decide`), and PRISMA's numbers are computed from records and links
+(:func:`evisynth.storage.records.identification_counts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evisynth.analysis.dedup import find_duplicates
+from evisynth.review.identification import IdentificationCounts
+from evisynth.review.links import DuplicateLink
+from evisynth.storage import records as store
+from evisynth.storage.project import open_project
+from evisynth.storage.records import StoredLink, StoredRecord
+
+
+@dataclass(frozen=True)
+class DedupRun:
+    """One run: pairs compared, links found and newly stored, and the PRISMA counts after it."""
+
+    records: int
+    candidate_pairs: int
+    links_found: int
+    links_added: int
+    by_rule: dict[str, int]
+    counts: IdentificationCounts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "candidate_pairs": self.candidate_pairs,
+                "links_found": self.links_found, "links_added": self.links_added,
+                "by_rule": self.by_rule, "prisma": self.counts.to_dict()}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A link waiting for a decision, with both records to compare."""
+
+    link: StoredLink
+    record: StoredRecord
+    duplicate_of: StoredRecord
+
+    def to_dict(self) -> dict[str, Any]:
+        def brief(s: StoredRecord) -> dict[str, Any]:
+            r = s.record
+            return {"id": s.id, "database": r.database, "title": r.title, "authors": list(r.authors),
+                    "year": r.year, "journal": r.journal, "doi": r.doi, "pmid": r.pmid,
+                    "language": r.language, "source_file": r.source_file, "entry": r.entry}
+
+        return {**self.link.to_dict(), "record": brief(self.record),
+                "duplicate_of_record": brief(self.duplicate_of)}
+
+
+def deduplicate(project_path: Path | str, *, actor: str = "dedup", review: bool = True,
+                progress: Callable[[int, int], None] | None = None) -> DedupRun:
+    """Find duplicates among all the project's records and store the new links."""
+    project = open_project(project_path)
+    try:
+        stored = store.list_records(project)
+        result = find_duplicates([s.record for s in stored], review=review, progress=progress)
+        ids = [s.id for s in stored]
+        links = [DuplicateLink(ids[link.record], ids[link.duplicate_of], link.score, link.rule,
+                               link.status, link.decided_by) for link in result.links]
+        added = store.add_links(project, links, actor) if links else ()
+        by_rule: dict[str, int] = {}
+        for link in result.links:
+            by_rule[link.rule] = by_rule.get(link.rule, 0) + 1
+        return DedupRun(len(stored), result.candidate_pairs, len(links), len(added),
+                        dict(sorted(by_rule.items())), store.identification_counts(project))
+    finally:
+        project.close()
+
+
+def review_queue(project_path: Path | str) -> tuple[QueueItem, ...]:
+    """Links waiting for a decision, most likely duplicates first, with both records."""
+    project = open_project(project_path)
+    try:
+        links = sorted(store.list_links(project, status="needs_review"),
+                       key=lambda s: (-s.link.score, s.id))
+        wanted = {i for s in links for i in (s.link.record, s.link.duplicate_of)}
+        records = {r.id: r for r in store.list_records(project, ids=wanted)} if wanted else {}
+        return tuple(QueueItem(s, records[s.link.record], records[s.link.duplicate_of]) for s in links)
+    finally:
+        project.close()
+
+
+def decide(project_path: Path | str, decisions: Sequence[tuple[int, str]], *,
+           actor: str) -> tuple[StoredLink, ...]:
+    """Apply ``(link id, "accepted" | "rejected")`` decisions in one transaction, each audited."""
+    project = open_project(project_path)
+    try:
+        return store.decide_links(project, decisions, actor)
+    finally:
+        project.close()
+
+
+def prisma_counts(project_path: Path | str) -> IdentificationCounts:
+    """PRISMA identification numbers from the stored records and links."""
+    project = open_project(project_path)
+    try:
+        return store.identification_counts(project)
+    finally:
+        project.close()
