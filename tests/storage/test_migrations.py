@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from evisynth.storage import StorageError, open_project, read_bundle
+from evisynth.storage import records as records_store
 from evisynth.storage.project import MIGRATIONS, _alembic_config, _engine, _url
 from evisynth.storage.schema import Base
 
@@ -112,9 +113,29 @@ def test_a_project_written_at_an_older_revision_opens_with_its_contents_and_hist
         assert project.load_bundle() == read_bundle(FIXTURES / f"rev{revision}" / "bundle")
         history = project.audit_entries()
         assert history[0].action == "create" and history[-1].actor == "reviewer-b"
+        # Revision 0002 adds the (empty) record tables, ready for an import.
+        assert records_store.count_records(project) == {}
+        assert records_store.count_links(project)["auto"] == 0
     engine = engine_for(str(path))
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     finally:
         engine.dispose()
+
+
+def test_downgrade_from_0002_to_0001_drops_only_the_record_tables(location: str) -> None:
+    open_project(location, create=True).close()
+    engine = engine_for(location)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0001")
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert {"records", "record_links", "import_batches"}.isdisjoint(tables)
+            assert "audit_log" in tables
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    finally:
+        engine.dispose()
+    with open_project(location) as project:
+        assert records_store.count_records(project) == {}

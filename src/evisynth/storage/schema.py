@@ -13,8 +13,11 @@ review itself), so they are checked by the repository rather than by foreign key
 ``audit_log`` is append-only: the migration installs triggers that refuse UPDATE and DELETE
 (and TRUNCATE on PostgreSQL), and the repository has no code path that changes a row.
 
-Records and screening decisions are not here yet: they arrive with their own revision when
-the issue that needs them designs them.
+Imported bibliographic records (revision 0002) have integer ids, since exports carry no key
+of their own: ``import_batches`` says what one import call read, ``records`` holds each entry
+with its provenance, original text and normalized fields, and ``record_links`` the duplicate
+links between records. Links are never deleted (triggers refuse DELETE); a decision on a
+link updates its status, and the audit log keeps every earlier state.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ NAMING_CONVENTION = {
 }
 
 AUDIT_ACTIONS = ("create", "update", "delete")
+LINK_STATUSES = ("auto", "needs_review", "accepted", "rejected")
 
 
 class Base(DeclarativeBase):
@@ -291,3 +295,81 @@ class AuditLogRow(Base):
     field: Mapped[str | None] = mapped_column(String)
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportBatchRow(Base):
+    """One import call: its files (a JSON list of per-file summaries), who, when, how many."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_by: Mapped[str] = mapped_column(String)
+    source: Mapped[str] = mapped_column(String)
+    encoding: Mapped[str] = mapped_column(String)
+    files: Mapped[list[Any]] = mapped_column(JSON)
+    record_count: Mapped[int] = mapped_column(Integer)
+    warning_count: Mapped[int] = mapped_column(Integer)
+
+
+class RecordRow(Base):
+    """One imported entry: provenance, the original text, and ``Record``'s normalized fields.
+
+    ``authors`` and ``keywords`` are JSON lists; ``line`` is NULL for formats without lines.
+    """
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("import_batch", "source_file", "entry"),
+        Index("ix_records_doi", "doi"),
+        Index("ix_records_pmid", "pmid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_batch: Mapped[int] = mapped_column(ForeignKey("import_batches.id"))
+    source_file: Mapped[str] = mapped_column(Text)
+    entry: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int | None] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String)
+    database: Mapped[str] = mapped_column(String)
+    original: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[Any]] = mapped_column(JSON)
+    year: Mapped[int | None] = mapped_column(Integer)
+    journal: Mapped[str] = mapped_column(Text)
+    volume: Mapped[str] = mapped_column(String)
+    issue: Mapped[str] = mapped_column(String)
+    pages: Mapped[str] = mapped_column(String)
+    doi: Mapped[str] = mapped_column(String)
+    pmid: Mapped[str] = mapped_column(String)
+    abstract: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list[Any]] = mapped_column(JSON)
+    language: Mapped[str] = mapped_column(String)
+    record_type: Mapped[str] = mapped_column(String)
+
+
+class RecordLinkRow(Base):
+    """``record_id`` duplicates ``duplicate_of``: score, rule, status and the latest decision.
+
+    One link per ordered pair; never deleted (a trigger refuses it). Earlier statuses are in
+    the audit log (entity ``record_link``).
+    """
+
+    __tablename__ = "record_links"
+    __table_args__ = (
+        UniqueConstraint("record_id", "duplicate_of"),
+        CheckConstraint("status IN ('auto', 'needs_review', 'accepted', 'rejected')", name="status"),
+        CheckConstraint("score >= 0 AND score <= 1", name="score"),
+        CheckConstraint("record_id <> duplicate_of", name="distinct"),
+        Index("ix_record_links_duplicate_of", "duplicate_of"),
+        Index("ix_record_links_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    duplicate_of: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    score: Mapped[float] = mapped_column(Double)
+    rule: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    decided_by: Mapped[str] = mapped_column(String)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
