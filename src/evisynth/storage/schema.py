@@ -373,3 +373,65 @@ class RecordLinkRow(Base):
     status: Mapped[str] = mapped_column(String)
     decided_by: Mapped[str] = mapped_column(String)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+SCREENING_STAGES = ("ta", "ft")
+SCREENING_ACTIONS = ("include", "exclude", "maybe", "retract")
+FULL_TEXT_KINDS = ("file", "url", "not_retrieved")
+
+
+class ScreeningDecisionRow(Base):
+    """One screening event (``evisynth.review.screening.ScreeningEvent``); append-only.
+
+    A decision, an undo (``decision = 'retract'``, ``undo`` true) or an arbiter's resolution.
+    ``round`` counts the reviewer's earlier undos at this record and stage, so the unique key
+    refuses a double submit in the database itself (two writers at the same moment: one wins,
+    the other is refused and nothing is lost). Triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "screening_decisions"
+    __table_args__ = (
+        UniqueConstraint("record_id", "stage", "reviewer", "role", "round", "undo"),
+        CheckConstraint("stage IN ('ta', 'ft')", name="stage"),
+        CheckConstraint("role IN ('reviewer', 'arbiter')", name="role"),
+        CheckConstraint("decision IN ('include', 'exclude', 'maybe', 'retract')", name="decision"),
+        CheckConstraint("(decision = 'retract') = undo", name="undo"),
+        Index("ix_screening_decisions_record_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    stage: Mapped[str] = mapped_column(String)
+    reviewer: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    decision: Mapped[str] = mapped_column(String)
+    undo: Mapped[bool] = mapped_column(Boolean)
+    round: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FullTextRow(Base):
+    """A record's full text: a file path or URL, or "not retrieved"; the newest row counts."""
+
+    __tablename__ = "full_texts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('file', 'url', 'not_retrieved')", name="kind"),
+        Index("ix_full_texts_record_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    kind: Mapped[str] = mapped_column(String)
+    location: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScreeningSettingRow(Base):
+    """Screening settings by name: ``reviewers`` (1 or 2), ``keywords`` ({include, exclude})."""
+
+    __tablename__ = "screening_settings"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
