@@ -52,6 +52,7 @@ from evisynth.storage.project import Project, open_project
 Order = Callable[[Sequence[int], Mapping[int, bool]], Sequence[int]]
 
 KEYS = {"i": "include", "e": "exclude", "m": "maybe"}
+STAGE_TITLES = {"ta": "title/abstract", "ft": "full text"}
 
 
 @contextmanager
@@ -72,14 +73,14 @@ def opened(project: str | os.PathLike[str] | Project) -> Iterator[Project]:
 def _stage(stage: str) -> Stage:
     if stage not in STAGES:
         raise DomainError(f"stage {stage!r} must be ta (title/abstract) or ft (full text)")
-    return stage  # type: ignore[return-value]
+    return stage
 
 
 def _event(record: RecordScreening | None, rid: int, stage: Stage, reviewer: str, action: str,
            role: str = "reviewer", reason: str = "") -> ScreeningEvent:
     r = record or RecordScreening(str(rid))
     return ScreeningEvent(str(rid), stage, reviewer, action, role, reason,  # type: ignore[arg-type]
-                          next_round(r, stage, reviewer, role))
+                          next_round(r, stage, reviewer, role))  # type: ignore[arg-type]
 
 
 def decide(project: str | os.PathLike[str] | Project, record_id: int, stage: str, reviewer: str,
@@ -134,6 +135,27 @@ def import_decisions(project: str | os.PathLike[str] | Project, path: str | os.P
             if action == "retract":
                 rounds[key] += 1
         return store.add_events(p, wanted, actor)
+
+
+def set_full_text(project: str | os.PathLike[str] | Project, record_id: int, kind: str, location: str,
+                  actor: str) -> None:
+    """Attach a full-text file or URL to a record, or mark it not retrieved."""
+    with opened(project) as p:
+        store.set_full_text(p, record_id, kind, location, actor)
+
+
+def settings(project: str | os.PathLike[str] | Project, actor: str, *, reviewers: int | None = None,
+             include: tuple[str, ...] | None = None,
+             exclude: tuple[str, ...] | None = None) -> tuple[Policy, Keywords]:
+    """Change what is given (reviewers per record, keyword lists); returns the settings."""
+    with opened(project) as p:
+        if reviewers is not None or include is not None or exclude is not None:
+            _, current = store.screening_settings(p)
+            words = Keywords(current.include if include is None else include,
+                             current.exclude if exclude is None else exclude)
+            store.set_screening_settings(p, actor, reviewers=reviewers,
+                                         keywords=None if include is None and exclude is None else words)
+        return store.screening_settings(p)
 
 
 def list_conflicts(project: str | os.PathLike[str] | Project,
