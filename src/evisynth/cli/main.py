@@ -15,7 +15,7 @@ from rich.table import Table
 from scipy.stats import norm
 
 from evisynth import services
-from evisynth.cli import rm5
+from evisynth.cli import rm5, simulate
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
@@ -132,6 +132,7 @@ def pool(
 
 
 app.command("import-rm5")(rm5.import_rm5)
+app.command("simulate")(simulate.simulate)
 
 
 ActorOption = Annotated[
