@@ -66,7 +66,8 @@ def test_session_queues_highlights_decides_and_undoes(tmp_path: Path) -> None:
 
 def test_cli_screen_drives_the_terminal_session_with_single_keys(tmp_path: Path) -> None:
     path, rids = make_project(tmp_path)
-    result = runner.invoke(app, ["screen", str(path), "--reviewer", "ann"], input="irE1\nemuq")
+    result = runner.invoke(app, ["screen", str(path), "--reviewer", "ann", "--order", "id"],
+                           input="irE1\nemuq")
     assert result.exit_code == 0, result.output
     assert "criteria" in result.output and "animal studies" in result.output
     assert "undone" in result.output and "2 decision(s) recorded" in result.output
@@ -168,6 +169,19 @@ def test_prisma_csv_has_the_template_rows_in_order() -> None:
                 "other_excluded", "new_studies", "new_reports", "total_studies", "total_reports",
                 "identification", "screening", "included"]
     assert [row[0] for row in TEMPLATE] == expected
+
+
+def test_relevance_order_puts_records_like_the_included_ones_first(tmp_path: Path) -> None:
+    path, rids = make_project(tmp_path)
+    with open_project(path) as p:
+        s = services.session(p, "ann", order=services.relevance_order(p))
+        assert sorted(s._queue) == rids[:5]
+        while s.remaining:
+            item = s.current()
+            assert item is not None
+            s.decide("e" if "动物" in item.title else "i")
+        # once ann has included and excluded, the order is the ranker's; every record was queued once
+        assert sorted(s.done) == rids[:5]
 
 
 def test_session_refuses_an_empty_reviewer(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ settings. Register with ``app.add_typer(screening.screen_app, name="screen")`` a
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -64,16 +63,6 @@ def _marked(text: str, spans: Sequence[Span]) -> Text:
     return out
 
 
-def _active_learning_order() -> services.Order | None:
-    """The active-learning order when ``evisynth.analysis.screening`` provides one (i5learn)."""
-    try:
-        module = importlib.import_module("evisynth.analysis.screening")
-    except ImportError:
-        return None
-    order = getattr(module, "screening_order", None)
-    return order if callable(order) else None
-
-
 def _render(item: services.ScreenItem, s: services.ScreeningSession) -> None:
     left = Group(Text(f"record {item.record_id} · {item.source or 'no database'} · "
                       f"{s.remaining} left", style="dim"),
@@ -111,14 +100,16 @@ def interactive(
     project: ProjectArg,
     reviewer: Annotated[str, typer.Option(help="Your name (decisions are recorded under it).")],
     stage: StageOption = "ta",
-    active_learning: Annotated[
-        bool, typer.Option(help="Order records by active learning when available.")
-    ] = True,
+    order: Annotated[
+        str, typer.Option(help="relevance (active learning on your decisions) or id.")
+    ] = "relevance",
 ) -> None:
     """Screen one record at a time in the terminal."""
     with services.opened(project) as p:
-        order = _active_learning_order() if active_learning else None
-        s = services.session(p, reviewer, stage, order)
+        if order not in ("relevance", "id"):
+            raise DomainError(f"--order {order!r} must be relevance or id")
+        ranking = services.relevance_order(p) if order == "relevance" else None
+        s = services.session(p, reviewer, stage, ranking)
         reason = ""
         while (item := s.current()) is not None:
             _render(item, s)

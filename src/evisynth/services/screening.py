@@ -221,6 +221,30 @@ def write_prisma(flow: PrismaFlow, *, svg: Path | None = None, png: Path | None 
 # The one-record-at-a-time screener
 
 
+def relevance_order(project: Project, *, seed: int = 0) -> Order:
+    """Active-learning order (``evisynth.analysis.screening``): TF-IDF of every record's title
+    and abstract, refitted on the reviewer's own decisions; random (seeded) until the reviewer
+    has both included and excluded something."""
+    from evisynth.analysis.screening import RelevanceRanker, prioritise
+
+    ids, texts = [], []
+    for s in record_store.iter_records(project):
+        ids.append(s.id)
+        texts.append(f"{s.record.title}\n{s.record.abstract}")
+    if not ids:
+        return lambda queue, _labels: list(queue)
+    ranker = RelevanceRanker(random_state=seed).fit_corpus(texts)
+    row_of = {rid: i for i, rid in enumerate(ids)}
+
+    def order(queue: Sequence[int], labels: Mapping[int, bool]) -> Sequence[int]:
+        ranked = prioritise(ranker, {row_of[r]: v for r, v in labels.items() if r in row_of}, seed=seed)
+        queued = set(queue)
+        first = [ids[i] for i in ranked if ids[i] in queued]
+        return first + [r for r in queue if r not in set(first)]
+
+    return order
+
+
 @dataclass(frozen=True)
 class ScreenItem:
     """What the screener shows for one record: its text, the keyword spans, the criteria, and
@@ -283,9 +307,9 @@ class ScreeningSession:
             mine = any(d.reviewer == self.reviewer for d in state.stage(self.stage).decisions)
             if state.state == wanted and not mine:
                 queue.append(rid)
-        if self.order is not None:
-            labels = {rid: any(d.action != "exclude" for d in s.stage("ta").decisions)
-                      for rid, s in states.items() if s.stage("ta").decisions}
+        if self.order is not None:  # the reviewer's own decisions only: blinding holds
+            labels = {rid: d.action != "exclude" for rid, s in states.items()
+                      for d in s.stage("ta").decisions if d.reviewer == self.reviewer}
             queue = [rid for rid in self.order(queue, labels) if rid in set(queue)]
         self._queue = queue
         self._states = states
