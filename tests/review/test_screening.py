@@ -20,11 +20,11 @@ from evisynth.review.screening import (
     apply,
     cohen_kappa,
     conflicts,
+    count_prisma,
     exclusion_reason,
     final_status,
     highlight,
     next_round,
-    prisma_flow,
     reason_label,
     replay,
     state_of,
@@ -244,7 +244,7 @@ def test_prisma_counts_follow_from_records_links_and_decisions() -> None:
         "c0": _screened("c0", ("a", "maybe", "ta"), ("a", "include", "ft")),
         "c1": _screened("c1", ("a", "exclude", "ta")),
     }
-    flow = prisma_flow(records, removed, screening, not_retrieved={"p2"},
+    flow = count_prisma(records, removed, screening, not_retrieved={"p2"},
                        criteria=(Criterion("E1", "not an RCT"),), studies_of={"c0": "p0"})
     # By hand: 10 identified (6 PubMed, 4 CNKI); 2 duplicates + 1 automation removed; 7 screened;
     # 3 excluded on title/abstract; 4 sought; 1 not retrieved; 3 assessed; 1 excluded (E1);
@@ -260,4 +260,13 @@ def test_prisma_counts_follow_from_records_links_and_decisions() -> None:
 
 def test_prisma_counts_refuse_unknown_records() -> None:
     with pytest.raises(DomainError, match="unknown records: x9"):
-        prisma_flow([RecordSource("p0", "PubMed")], {"x9": "duplicate"}, {})
+        count_prisma([RecordSource("p0", "PubMed")], {"x9": "duplicate"}, {})
+
+
+def test_prisma_counts_registers_apart_from_databases_and_notes_open_screening() -> None:
+    records = [RecordSource("p0", "PubMed"), RecordSource("t0", "ChiCTR", register=True),
+               RecordSource("t1", "ChiCTR", register=True)]
+    flow = count_prisma(records, {}, {"p0": _screened("p0", ("a", "exclude", "ta"))})
+    assert (flow.database_results, flow.register_results, flow.register_specific) == (1, 2, {"ChiCTR": 2})
+    assert (flow.records_screened, flow.records_excluded, flow.pending_title_abstract) == (3, 1, 2)
+    assert flow.notes and "not finished" in flow.notes[0]

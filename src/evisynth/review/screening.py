@@ -571,7 +571,7 @@ class PrismaFlow(_Plain):
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def prisma_flow(records: Sequence[RecordSource], removed: Mapping[str, RemovalReason],
+def count_prisma(records: Sequence[RecordSource], removed: Mapping[str, RemovalReason],
                 screening: Mapping[str, RecordScreening], not_retrieved: Iterable[str] = (),
                 *, criteria: Sequence[Criterion] = (), studies_of: Mapping[str, str] | None = None,
                 ) -> PrismaFlow:

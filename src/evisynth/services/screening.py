@@ -36,9 +36,9 @@ from evisynth.review.screening import (
     Stage,
     agreement,
     conflicts,
+    count_prisma,
     highlight,
     next_round,
-    prisma_flow,
     reviewer_pairs,
     visible_events,
 )
@@ -189,16 +189,24 @@ def _removed(project: Project) -> dict[int, RemovalReason]:
     return out
 
 
+#: Sources counted as trial registers (PRISMA's "Registers"), compared case-insensitively.
+REGISTERS = frozenset({"clinicaltrials.gov", "chictr", "who ictrp", "ictrp", "isrctn", "eu ctr",
+                       "euctr", "anzctr", "drks", "ctri", "jrct", "cris"})
+
+
 def prisma(project: str | os.PathLike[str] | Project) -> PrismaFlow:
-    """PRISMA 2020 counts computed from the project's records, duplicate links and decisions."""
+    """PRISMA 2020 counts computed from the project's records, duplicate links and decisions.
+
+    Records whose database is a trial register (:data:`REGISTERS`) count as "Registers"."""
     with opened(project) as p:
-        sources = [RecordSource(str(s.id), s.record.database) for s in record_store.iter_records(p)]
+        sources = [RecordSource(str(s.id), s.record.database, s.record.database.strip().casefold()
+                                in REGISTERS) for s in record_store.iter_records(p)]
         removed = {str(k): v for k, v in _removed(p).items()}
         states = {str(k): v for k, v in store.load_screening(p).items()}
         texts = store.full_texts(p)
         inclusion, exclusion, _ = _criteria(p)
     missing = [str(k) for k, t in texts.items() if t.kind == "not_retrieved"]
-    return prisma_flow(sources, removed, states, missing, criteria=(*inclusion, *exclusion))
+    return count_prisma(sources, removed, states, missing, criteria=(*inclusion, *exclusion))
 
 
 def write_prisma(flow: PrismaFlow, *, svg: Path | None = None, png: Path | None = None,
