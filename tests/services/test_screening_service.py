@@ -62,6 +62,15 @@ def test_session_queues_highlights_decides_and_undoes(tmp_path: Path) -> None:
         states = services.store.load_screening(p)
         assert states[rids[0]].state == "ft:open"
         assert [e.action for e in states[rids[1]].events] == ["exclude", "retract"]
+        # Full text: the record both passed is queued with its linked report.
+        services.set_full_text(p, rids[0], "url", "https://doi.org/10.1/k2", "ann")
+        ft = services.session(p, "bo", "ft")
+        item = ft.current()
+        assert item is not None and item.record_id == rids[0]
+        assert item.full_text == "url: https://doi.org/10.1/k2"
+        with pytest.raises(DomainError, match="needs a reason"):
+            ft.decide("e")
+        assert ft.remaining == 1
 
 
 def test_cli_screen_drives_the_terminal_session_with_single_keys(tmp_path: Path) -> None:
