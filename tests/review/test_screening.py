@@ -201,6 +201,12 @@ def test_no_sequence_of_calls_loses_a_decision(steps: list[tuple[str, str, str, 
             continue
         accepted.append(e)
         assert (before.state, e.kind, r.state) in TRANSITIONS
+        for stage in ("ta", "ft"):  # blinding: nobody sees another's decision before all decided
+            view = r.stage(stage)  # type: ignore[arg-type]
+            if len(view.decisions) < required and view.resolution is None:
+                for who in REVIEWERS:
+                    seen = visible_events(r, stage, who, policy)  # type: ignore[arg-type]
+                    assert all(x.reviewer == who for x in seen)
     assert r.events == tuple(accepted)
     assert r.state == state_of(r.events, policy) == replay("r1", r.events, policy).state
 
