@@ -435,3 +435,82 @@ class ScreeningSettingRow(Base):
 
     key: Mapped[str] = mapped_column(String, primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+# Web accounts (revision 0004). They live in the server's own database (``evisynth serve
+# --data-dir``); a project database carries the same tables, empty.
+WEB_ROLES = ("owner", "reviewer", "arbiter")
+
+
+class UserRow(Base):
+    """A web account; ``password_hash`` is an Argon2id hash (never the password)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    password_hash: Mapped[str] = mapped_column(String)
+    is_admin: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebProjectRow(Base):
+    """A project the server serves: its slug (URL part), title and database location."""
+
+    __tablename__ = "web_projects"
+
+    slug: Mapped[str] = mapped_column(String, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MembershipRow(Base):
+    """A user's role in one served project: owner, reviewer or arbiter."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'reviewer', 'arbiter')", name="role"),)
+
+    project: Mapped[str] = mapped_column(ForeignKey("web_projects.slug"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String)
+
+
+class WebSessionRow(Base):
+    """A server-side login session; the cookie holds the token, the table its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf: Mapped[str] = mapped_column(String)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InvitationRow(Base):
+    """An invitation to join a project with a role; the link holds the token, the table its hash."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'reviewer', 'arbiter')", name="role"),)
+
+    token_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    project: Mapped[str] = mapped_column(ForeignKey("web_projects.slug"))
+    role: Mapped[str] = mapped_column(String)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class LoginAttemptRow(Base):
+    """One login attempt (account name as typed, client address), for throttling."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_name_ip_at", "name", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    ip: Mapped[str] = mapped_column(String)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,89 @@
+"""A served data folder with two projects and five accounts, and signed-in clients.
+
+Project "trial" has owner olga, reviewers rui and rita, arbiter ari; project "other" has
+owner olga and reviewer otto (a member of another project: an outsider to "trial").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from evisynth.review.records import Record
+from evisynth.services.accounts import Server
+from evisynth.storage import records as record_store
+from evisynth.web import Settings, create_app
+
+PASSWORD = "correct horse battery"
+TITLES = (
+    "<script>alert(1)</script> Vitamin K2 and vascular calcification in dialysis",
+    "Menaquinone-7 supplementation in haemodialysis patients: a randomised trial",
+    "Warfarin and arterial stiffness: a cohort study",
+    "Vitamin D in children with asthma",
+)
+
+
+@dataclass
+class Site:
+    data_dir: Path
+    slug: str
+    other: str
+    record_ids: list[int]
+
+
+def _records() -> list[Record]:
+    return [Record(source_file="seed.ris", entry=i + 1, format="ris", original=f"TI  - {t}\nER  -",
+                   database="PubMed", title=t,
+                   abstract=f"Abstract {i + 1}: haemodialysis patients, matrix Gla protein, calcification.",
+                   keywords=("vitamin K", "dialysis"))
+            for i, t in enumerate(TITLES)]
+
+
+def build_site(data_dir: Path) -> Site:
+    server = Server(data_dir)
+    try:
+        olga = server.create_owner("olga", PASSWORD)
+        slug = server.create_project(olga, "Vitamin K2 trial review")
+        other = server.create_project(olga, "Other review")
+        for name, role, where in (("rui", "reviewer", slug), ("rita", "reviewer", slug),
+                                  ("ari", "arbiter", slug), ("otto", "reviewer", other)):
+            server.register(server.invite(where, olga, role), name, PASSWORD)
+        batch = record_store.add_records(server.project(slug), _records(), "olga", source="PubMed")
+        record_store.add_records(server.project(other), _records()[:1], "olga", source="PubMed")
+        assert batch.first_id is not None and batch.last_id is not None
+        ids = list(range(batch.first_id, batch.last_id + 1))
+    finally:
+        server.close()
+    return Site(data_dir, slug, other, ids)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="module")
+def app(site: Site) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(site.data_dir)), base_url="https://testserver") as client:
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, name: str) -> str:
+    """Sign ``client`` in as ``name``; returns the session's CSRF token."""
+    client.cookies.clear()
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return csrf_of(client.get("/projects").text)
