@@ -8,10 +8,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, Site, build_site, csrf_of, sign_in
+from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 from evisynth.services.accounts import MAX_FAILURES, Server
-from evisynth.web import Settings, create_app
 
 
 def project_routes(client: TestClient) -> list[tuple[str, str]]:
@@ -111,18 +110,18 @@ def test_a_record_title_with_a_script_tag_shows_as_text(app: TestClient, site: S
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/app.js">']
 
 
-def test_login_is_throttled_after_repeated_failures(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    site = build_site(tmp_path)
-    with TestClient(create_app(Settings(site.data_dir)), base_url="https://testserver") as client:
-        token = csrf_of(client.get("/login").text)
-        for _ in range(MAX_FAILURES):
-            r = client.post("/login", data={"name": "rui", "password": "wrong password", "csrf": token})
-            assert r.status_code == 401
-        r = client.post("/login", data={"name": "rui", "password": PASSWORD, "csrf": token})
-        assert r.status_code == 429  # even the right password, until the window passes
-        r = client.post("/login", data={"name": "rita", "password": PASSWORD, "csrf": token},
-                        follow_redirects=False)
-        assert r.status_code == 303  # another account is not locked out
+def test_login_is_throttled_after_repeated_failures(app: TestClient) -> None:
+    server: Server = app.app.state.server  # type: ignore[attr-defined]
+    server.create_user("tess", PASSWORD)
+    app.cookies.clear()
+    token = csrf_of(app.get("/login").text)
+    for _ in range(MAX_FAILURES):
+        r = app.post("/login", data={"name": "tess", "password": "wrong password", "csrf": token})
+        assert r.status_code == 401
+    r = app.post("/login", data={"name": "tess", "password": PASSWORD, "csrf": token})
+    assert r.status_code == 429  # even the right password, until the window passes
+    r = app.post("/login", data={"name": "rita", "password": PASSWORD, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303  # another account is not locked out
 
 
 def test_an_invitation_works_once(app: TestClient, site: Site) -> None:

@@ -1,0 +1,82 @@
+"""Screening through the web pages: two reviewers, blinding, undo, a conflict, the arbiter,
+keyword highlighting and the PRISMA counts that follow."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import Site, sign_in
+
+
+def counts(client: TestClient, slug: str) -> dict[str, int]:
+    page = client.get(f"/p/{slug}/prisma").text
+    return {k: int(v) for k, v in re.findall(r'<dd id="([a-z-]+)">(\d+)</dd>', page)}
+
+
+def decide(client: TestClient, site: Site, csrf: str, rid: int, decision: str, reason: str = "") -> None:
+    r = client.post(f"/p/{site.slug}/screen", data={"csrf": csrf, "record_id": rid, "decision": decision,
+                                                    "stage": "ta", "reason": reason}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].endswith(f"last={rid}&order=id")
+
+
+def test_two_reviewers_a_conflict_and_the_arbiter(app: TestClient, site: Site) -> None:
+    one, two, three, four = site.record_ids
+    csrf = sign_in(app, "olga")
+    r = app.post(f"/p/{site.slug}/settings", data={"csrf": csrf, "include": "haemodialysis, dialysis",
+                                                   "exclude": "children", "reviewers": "2"})
+    assert r.status_code == 200
+    before = counts(app, site.slug)
+    assert before["records-screened"] == 4 and before["records-excluded"] == 0 and before["pending"] == 4
+
+    rui = sign_in(app, "rui")
+    page = app.get(f"/p/{site.slug}/screen").text
+    assert f'data-record="{one}"' in page and "0 decided, 4 to go" in page
+    assert '<mark class="kw-include">haemodialysis</mark>' in page
+    decide(app, site, rui, one, "include")
+    decide(app, site, rui, two, "include")
+    # undo brings record two back, first in the queue
+    r = app.post(f"/p/{site.slug}/screen/undo", data={"csrf": rui, "record_id": two, "stage": "ta"})
+    assert f'data-record="{two}"' in r.text and "1 decided, 3 to go" in r.text
+    decide(app, site, rui, four, "exclude", "wrong population")
+    page = app.get(f"/p/{site.slug}/screen?record={four}").text
+    assert f'data-record="{four}"' not in page  # decided: never offered again
+
+    rita = sign_in(app, "rita")
+    page = app.get(f"/p/{site.slug}/screen?record={one}").text
+    assert f'data-record="{one}"' in page
+    assert "rui" not in page and "blinded" in page  # rui's decision stays hidden
+    decide(app, site, rita, one, "exclude", "wrong population")
+    decide(app, site, rita, four, "exclude", "wrong population")
+    r = app.post(f"/p/{site.slug}/screen", data={"csrf": rita, "record_id": four, "decision": "include"})
+    assert r.status_code in (400, 409)  # a second decision on the same record is refused
+    after = counts(app, site.slug)
+    assert after["records-excluded"] == 1 and after["pending"] == 3
+
+    sign_in(app, "ari")
+    ari = re.search(r'name="csrf" value="([^"]+)"', app.get(f"/p/{site.slug}/conflicts").text)
+    assert ari
+    page = app.get(f"/p/{site.slug}/conflicts").text
+    assert '<span class="count" id="conflict-count">1</span>' in page
+    assert "&lt;script&gt;" in page and ">include<" in page and "wrong population" in page
+    r = app.post(f"/p/{site.slug}/conflicts", data={"csrf": ari.group(1), "record_id": one, "stage": "ta",
+                                                    "decision": "include"})
+    assert '<span class="count" id="conflict-count">0</span>' in r.text
+    resolved = counts(app, site.slug)
+    assert resolved["reports-sought"] == 1 and resolved["pending"] == 2
+
+
+def test_the_prisma_figure_is_an_svg(app: TestClient, site: Site) -> None:
+    sign_in(app, "rita")
+    r = app.get(f"/p/{site.slug}/prisma.svg")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
+    assert r.content.lstrip().startswith(b"<?xml") or b"<svg" in r.content[:500]
+
+
+def test_active_learning_order_can_be_switched_on(app: TestClient, site: Site) -> None:
+    sign_in(app, "olga")
+    page = app.get(f"/p/{site.slug}/screen?order=relevance").text
+    assert "relevance (switch to id)" in page
+    assert app.get(f"/p/{site.slug}/screen?order=sideways").status_code == 400
