@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
 from evisynth.review.records import Record
@@ -36,16 +37,20 @@ class Site:
     record_ids: list[int]
 
 
-def _records() -> list[Record]:
-    return [Record(source_file="seed.ris", entry=i + 1, format="ris", original=f"TI  - {t}\nER  -",
+def _records(offset: int = 0) -> list[Record]:
+    return [Record(source_file="seed.ris", entry=i + 1 + offset, format="ris", original=f"TI  - {t}\nER  -",
                    database="PubMed", title=t,
                    abstract=f"Abstract {i + 1}: haemodialysis patients, matrix Gla protein, calcification.",
                    keywords=("vitamin K", "dialysis"))
             for i, t in enumerate(TITLES)]
 
 
+#: Argon2id at its cheapest: these tests are about the web, not about the hash's cost.
+CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
 def build_site(data_dir: Path) -> Site:
-    server = Server(data_dir)
+    server = Server(data_dir, hasher=CHEAP)
     try:
         olga = server.create_owner("olga", PASSWORD)
         slug = server.create_project(olga, "Vitamin K2 trial review")

@@ -29,6 +29,9 @@ def test_passwords_are_stored_as_argon2id_hashes(site: Site) -> None:
         assert user is not None
         assert user.password_hash.startswith("$argon2id$")
         assert PASSWORD not in user.password_hash
+        # the server's own default: RFC 9106's low-memory profile (64 MiB, t=3, p=4)
+        assert Server.__dataclass_fields__["hasher"].default_factory().hash("x").startswith(  # type: ignore[misc]
+            "$argon2id$v=19$m=65536,t=3,p=4$")
     finally:
         server.close()
 

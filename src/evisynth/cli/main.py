@@ -15,7 +15,7 @@ from rich.table import Table
 from scipy.stats import norm
 
 from evisynth import services
-from evisynth.cli import rm5, screening, simulate
+from evisynth.cli import rm5, screening, serve, simulate
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
@@ -135,6 +135,7 @@ app.command("import-rm5")(rm5.import_rm5)
 app.add_typer(screening.screen_app, name="screen")
 app.command("prisma")(screening.prisma_command)
 app.command("simulate")(simulate.simulate)
+app.command("serve")(serve.serve)
 
 
 ActorOption = Annotated[
