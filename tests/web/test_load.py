@@ -18,14 +18,14 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from tests.web.conftest import CHEAP, PASSWORD, _records
-
 from evisynth.services.accounts import Server
 from evisynth.storage import open_project
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as screening_store
+from tests.web.conftest import CHEAP, PASSWORD, _records
 
 REVIEWERS = 20
+Served = tuple[str, Path, str, list[int], "subprocess.Popen[bytes]"]
 STARTUP_S = 40.0
 
 
@@ -52,7 +52,7 @@ def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str, list[int], subprocess.Popen[bytes]]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("served")
     server = Server(data_dir, hasher=CHEAP)
     try:

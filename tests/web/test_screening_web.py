@@ -23,7 +23,7 @@ def decide(client: TestClient, site: Site, csrf: str, rid: int, decision: str, r
 
 
 def test_two_reviewers_a_conflict_and_the_arbiter(app: TestClient, site: Site) -> None:
-    one, two, three, four = site.record_ids
+    one, two, _three, four = site.record_ids
     csrf = sign_in(app, "olga")
     r = app.post(f"/p/{site.slug}/settings", data={"csrf": csrf, "include": "haemodialysis, dialysis",
                                                    "exclude": "children", "reviewers": "2"})

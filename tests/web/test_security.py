@@ -8,9 +8,8 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
-
 from evisynth.services.accounts import MAX_FAILURES, Server
+from tests.web.conftest import PASSWORD, Site, csrf_of, sign_in
 
 
 def project_routes(client: TestClient) -> list[tuple[str, str]]:

@@ -16,8 +16,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def serve(
-    data_dir: Annotated[Path, typer.Option(help="Server folder: accounts, project databases, uploads.")] = Path(
-        "evisynth-data"),
+    data_dir: Annotated[Path, typer.Option(
+        help="Server folder: accounts, project databases, uploads.")] = Path("evisynth-data"),
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     database: Annotated[str | None, typer.Option(

@@ -110,10 +110,12 @@ class Server:
         """A new session token for the account; AuthError/ThrottledError otherwise."""
         now = dt.datetime.now(dt.UTC)
         if store.failures_since(self.accounts, name, ip, now - FAILURE_WINDOW) >= MAX_FAILURES:
-            raise ThrottledError(f"too many failed logins; try again in {FAILURE_WINDOW.seconds // 60} minutes")
+            raise ThrottledError("too many failed logins; try again in "
+                                 f"{FAILURE_WINDOW.seconds // 60} minutes")
         user = store.user_by_name(self.accounts, name)
         try:
-            ok = self.hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+            ok: bool = self.hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            ok = ok and user is not None
         except (VerificationError, InvalidHashError):
             ok = False
         store.add_login_attempt(self.accounts, name, ip, ok, now)
@@ -213,7 +215,8 @@ class Server:
     def register(self, token: str, name: str, password: str) -> User:
         """A new account through an invitation (there is no open sign-up)."""
         if self.invitation(token) is None:
-            raise DomainError("this invitation was already used or does not exist; ask the owner for a new one")
+            raise DomainError("this invitation was already used or does not exist; "
+                              "ask the owner for a new one")
         user = self.create_user(name, password)
         self.accept(token, user)
         return user

@@ -83,9 +83,9 @@ def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: i
                   if any(d.reviewer == reviewer for d in s.stage(session.stage).decisions))
     item = session.current()
     rid = item.record_id if item else None
-    if prefer is not None and rid is not None and prefer != rid:
-        if _queued(project, reviewer, session.stage, prefer):
-            rid = prefer
+    if prefer is not None and rid is not None and prefer != rid and \
+            _queued(project, reviewer, session.stage, prefer):
+        rid = prefer
     if rid is None:
         return ScreenView(session.stage, None, [], [], (), "", (), "", decided, 0, session.inclusion,
                           session.exclusion, session.keywords, session.policy)
@@ -145,4 +145,4 @@ def import_records(project: Project, path: str, actor: str, source: str = "") ->
     from evisynth.io.records import read_records
 
     records = read_records(path, source=source or None)
-    return len(record_store.add_records(project, records, actor, source=source).record_count)
+    return record_store.add_records(project, records, actor, source=source).record_count

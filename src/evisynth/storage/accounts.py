@@ -178,7 +178,8 @@ def open_invitation(project: Project, token_hash: str) -> tuple[str, str] | None
     """(project slug, role) of an invitation not yet accepted; None otherwise."""
     with project._read() as conn:
         row = conn.execute(select(_INVITE.c.project, _INVITE.c.role)
-                           .where(_INVITE.c.token_hash == token_hash, _INVITE.c.accepted_by.is_(None))).first()
+                           .where(_INVITE.c.token_hash == token_hash,
+                                  _INVITE.c.accepted_by.is_(None))).first()
     return None if row is None else (row.project, row.role)
 
 
@@ -187,9 +188,11 @@ def accept_invitation(project: Project, token_hash: str, user_id: int, actor: st
     role is kept only if it is the owner's). Returns (slug, role)."""
     with project._write(actor) as (conn, _changes):
         row = conn.execute(select(_INVITE.c.project, _INVITE.c.role)
-                           .where(_INVITE.c.token_hash == token_hash, _INVITE.c.accepted_by.is_(None))).first()
+                           .where(_INVITE.c.token_hash == token_hash,
+                                  _INVITE.c.accepted_by.is_(None))).first()
         if row is None:
-            raise DomainError("this invitation was already used or does not exist; ask the owner for a new one")
+            raise DomainError("this invitation was already used or does not exist; "
+                              "ask the owner for a new one")
         conn.execute(update(_INVITE).where(_INVITE.c.token_hash == token_hash).values(accepted_by=user_id))
         current = conn.scalar(select(_MEMBER.c.role).where(_MEMBER.c.project == row.project,
                                                            _MEMBER.c.user_id == user_id))

@@ -296,7 +296,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/p/{slug}/prisma", response_class=HTMLResponse)
     def prisma_page(request: Request, ctx: Member) -> HTMLResponse:
-        return render(request, "prisma.html", ctx=ctx, counts=workspace.prisma_counts(server.project(ctx.slug)))
+        counts = workspace.prisma_counts(server.project(ctx.slug))
+        return render(request, "prisma.html", ctx=ctx, counts=counts)
 
     @app.get("/p/{slug}/prisma.svg")
     def prisma_svg(ctx: Member) -> Response:
