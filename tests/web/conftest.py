@@ -7,20 +7,27 @@ owner olga and reviewer otto (a member of another project: an outsider to "trial
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx2
 import pytest
 from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
 from evisynth.review.records import Record
+from evisynth.services import screening as screening_services
 from evisynth.services.accounts import Server
 from evisynth.storage import records as record_store
 from evisynth.web import Settings, create_app
 
 PASSWORD = "correct horse battery"
+STARTUP_S = 40.0
 TITLES = (
     "<script>alert(1)</script> Vitamin K2 and vascular calcification in dialysis",
     "Menaquinone-7 supplementation in haemodialysis patients: a randomised trial",
@@ -59,6 +66,8 @@ def build_site(data_dir: Path) -> Site:
                                   ("ari", "arbiter", slug), ("otto", "reviewer", other)):
             server.register(server.invite(where, olga, role), name, PASSWORD)
         batch = record_store.add_records(server.project(slug), _records(), "olga", source="PubMed")
+        screening_services.settings(server.project(slug), "olga", include=("haemodialysis", "vitamin K2"),
+                                    exclude=("children", "asthma"))
         record_store.add_records(server.project(other), _records()[:1], "olga", source="PubMed")
         assert batch.first_id is not None and batch.last_id is not None
         ids = list(range(batch.first_id, batch.last_id + 1))
@@ -92,3 +101,25 @@ def sign_in(client: TestClient, name: str) -> str:
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/projects").text)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-m", "evisynth", "serve", "--data-dir", str(data_dir),
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        try:
+            if httpx2.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
+                return proc
+        except httpx2.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("the server did not start in time")

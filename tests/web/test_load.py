@@ -6,11 +6,8 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,33 +19,10 @@ from evisynth.services.accounts import Server
 from evisynth.storage import open_project
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as screening_store
-from tests.web.conftest import CHEAP, PASSWORD, _records
+from tests.web.conftest import CHEAP, PASSWORD, _records, free_port, start_server
 
 REVIEWERS = 20
 Served = tuple[str, Path, str, list[int], "subprocess.Popen[bytes]"]
-STARTUP_S = 40.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "evisynth", "serve", "--data-dir", str(data_dir),
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
-                return proc
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("the server did not start in time")
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +42,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         location = server.web_project(slug).location
     finally:
         server.close()
-    port = _free_port()
-    proc = _start(data_dir, port)
+    port = free_port()
+    proc = start_server(data_dir, port)
     try:
         yield f"http://127.0.0.1:{port}", Path(location), slug, ids, proc
     finally:
