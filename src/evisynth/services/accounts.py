@@ -137,8 +137,10 @@ class Server:
 
     # -- projects -------------------------------------------------------------------------
 
-    def create_project(self, owner: User, title: str, language: str = "en") -> str:
-        """A new project database in the data folder, owned by ``owner``; returns its slug."""
+    def create_project(self, owner: User, title: str, language: str = "en", *,
+                       bundle: Path | None = None) -> str:
+        """A new project database in the data folder, owned by ``owner``; returns its slug.
+        ``bundle``: a review bundle folder to import into it (its protocol, studies, values)."""
         if not owner.is_admin:
             raise DomainError("only the server's owner account can create projects")
         if not title.strip():
@@ -154,9 +156,12 @@ class Server:
         path = self.data_dir / "projects" / f"{slug}.evisynth"
         project = open_project(path, create=True)
         try:
-            project.save_review(Review(id=slug, protocol=Protocol(title=title.strip(),
-                                                                  language=language)),  # type: ignore[arg-type]
-                                owner.name)
+            if bundle is not None:
+                project.import_bundle(bundle, owner.name)
+            else:
+                project.save_review(Review(id=slug, protocol=Protocol(title=title.strip(),
+                                                                      language=language)),  # type: ignore[arg-type]
+                                    owner.name)
         finally:
             project.close()
         store.add_web_project(self.accounts, slug, title.strip(), str(path), owner.id, owner.name)

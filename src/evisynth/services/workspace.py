@@ -5,13 +5,22 @@ records; the PRISMA figure; the report.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from evisynth.plotting import figure_to_bytes, prisma2020_flow
+import pandas as pd
+
+from evisynth.analysis import pool
+from evisynth.analysis.review import SynthesisResult, synthesise
+from evisynth.core.results import format_p
+from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
 from evisynth.review.errors import DomainError
-from evisynth.review.model import Criterion
+from evisynth.review.extraction import compare_extractions
+from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance
 from evisynth.review.screening import (
     Conflict,
     Keywords,
@@ -146,3 +155,129 @@ def import_records(project: Project, path: str, actor: str, source: str = "") ->
 
     records = read_records(path, source=source or None)
     return record_store.add_records(project, records, actor, source=source).record_count
+
+
+# ---------------------------------------------------------------------------------------------
+# Analysis, extraction and the report
+
+#: Presets (``evisynth.pool(preset=...)``): RevMan 5's or metafor's conventions; the tau²
+#: estimator each uses by default is shown (RevMan 5: DerSimonian–Laird; metafor: REML).
+PRESETS = {"revman5": "DL", "metafor": "REML"}
+MEASURES = ("MD", "SMD", "RR", "OR", "RD")
+MODELS = ("random", "fixed")
+STATISTICS = ("mean", "sd", "n", "events", "total", "median", "p")
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    """One analysis as chosen on the page: the synthesis, its forest plot (SVG data URI)
+    and heterogeneity statistics as text."""
+
+    outcomes: tuple[tuple[str, str], ...]
+    outcome: str
+    timepoint: str
+    measure: str
+    model: str
+    preset: str
+    synthesis: SynthesisResult | None
+    forest: str
+    heterogeneity: dict[str, str]
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def analysis_view(project: Project, outcome: str = "", measure: str = "", model: str = "random",
+                  preset: str = "revman5") -> AnalysisView:
+    """Pool ``outcome`` (default: the first planned analysis) with the measure, model and
+    preset chosen; the time point and studies follow the planned analysis of that outcome."""
+    if preset not in PRESETS:
+        raise DomainError(f"preset {preset!r} must be revman5 or metafor")
+    if model not in MODELS:
+        raise DomainError(f"model {model!r} must be random or fixed")
+    if measure and measure not in MEASURES:
+        raise DomainError(f"measure {measure!r} must be one of {', '.join(MEASURES)}")
+    review = project.load_review()
+    outcomes = tuple((o.id, o.name_en or o.name) for o in review.outcomes)
+    planned = {a.outcome: a for a in review.analyses}
+    first = review.analyses[0].outcome if review.analyses else (outcomes[0][0] if outcomes else "")
+    outcome = outcome or first
+    if not outcome:
+        return AnalysisView(outcomes, "", "", measure, model, preset, None, "", {})
+    if outcome not in {o for o, _ in outcomes}:
+        raise DomainError(f"outcome {outcome!r} is not in this review; choose one of the list")
+    kind = next(o.kind for o in review.outcomes if o.id == outcome)
+    base = planned.get(outcome) or AnalysisSpec(
+        id=outcome, title=outcome, outcome=outcome, timepoint="end",
+        measure="RR" if kind == "dichotomous" else "MD")
+    spec = replace(base, measure=measure or base.measure, model=model, tau2=PRESETS[preset],
+                   method="IV")
+    synthesis = synthesise(review, spec)
+    if synthesis.result is not None:  # the same table, pooled under the preset's conventions
+        frame = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id"])
+        synthesis = replace(synthesis, result=pool(frame, measure=spec.measure, model=model, preset=preset))
+    forest, heterogeneity = "", {}
+    result = synthesis.result
+    if result is not None and result.overall is not None:
+        e = result.overall
+        heterogeneity = {"k": str(e.k), "estimate": _fmt(e.estimate),
+                         "ci": f"{_fmt(e.ci_low)} to {_fmt(e.ci_high)}", "p": format_p(e.p),
+                         "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
+                         "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": spec.tau2}
+        if result.k > 1:
+            arm_data = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id", "note"],
+                                                                errors="ignore")
+            fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language)
+            forest = "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
+    return AnalysisView(outcomes, outcome, spec.timepoint, spec.measure, model, preset, synthesis, forest,
+                        heterogeneity)
+
+
+@dataclass(frozen=True)
+class ExtractionView:
+    studies: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # id, label, arms (id, label)
+    outcomes: tuple[tuple[str, str], ...]
+    extractors: tuple[str, ...]
+    values: tuple[ExtractedValue, ...]
+    comparison: dict[str, Any] | None
+
+
+def extraction_view(project: Project, first: str = "", second: str = "") -> ExtractionView:
+    """The form's choices (built from the protocol's outcome list and the studies' arms), the
+    values entered, and the discrepancies between two extractors side by side."""
+    review = project.load_review()
+    extractors = tuple(sorted({v.provenance.extractor for v in review.values}))
+    comparison = None
+    if first and second:
+        c = compare_extractions(review.values, first, second)
+        comparison = {"first": first, "second": second, "agreed": len(c.agreed),
+                      "keys_compared": c.keys_compared, "agreement": c.agreement,
+                      "discrepancies": [{"key": "/".join(d.key), "kind": d.kind,
+                                         "first": None if d.first is None else d.first.value,
+                                         "second": None if d.second is None else d.second.value}
+                                        for d in c.discrepancies]}
+    return ExtractionView(
+        tuple((s.id, s.label, tuple((a.id, a.label) for a in s.arms)) for s in review.studies),
+        tuple((o.id, o.name_en or o.name) for o in review.outcomes), extractors, review.values, comparison)
+
+
+def enter_value(project: Project, *, study: str, arm: str, outcome: str, timepoint: str, statistic: str,
+                value: float, extractor: str, location: str, unit: str = "") -> None:
+    """Store one extracted value (or change the extractor's own value of the same key)."""
+    if statistic not in STATISTICS:
+        raise DomainError(f"statistic {statistic!r} must be one of {', '.join(STATISTICS)}")
+    review = project.load_review()
+    reports = next((s.reports for s in review.studies if s.id == study), ())
+    v = ExtractedValue(study, arm, outcome, timepoint.strip(), statistic, value, unit,
+                       Provenance(reports[0].id if reports else "", location.strip() or "web form",
+                                  extractor=extractor, extracted_at=dt.date.today().isoformat()))
+    mine = any(x.key == v.key and x.provenance.extractor == extractor for x in review.values)
+    (project.set_value if mine else project.add_value)(v, extractor)
+
+
+def report_html(project: Project) -> str:
+    """The review's full HTML report (the same as ``evisynth report``)."""
+    from evisynth.services.review import review_report
+
+    return review_report(project)[0]

@@ -303,7 +303,38 @@ def create_app(settings: Settings) -> FastAPI:
     def prisma_svg(ctx: Member) -> Response:
         return Response(workspace.prisma_svg(server.project(ctx.slug)), media_type="image/svg+xml")
 
-    app.state.member = member
+    # -- analysis, extraction, report ----------------------------------------------------
+
+    @app.get("/p/{slug}/analysis", response_class=HTMLResponse)
+    def analysis(request: Request, ctx: Member, outcome: str = "", measure: str = "",
+                 model: str = "random", preset: str = "revman5") -> HTMLResponse:
+        view = workspace.analysis_view(server.project(ctx.slug), outcome, measure, model, preset)
+        return render(request, "analysis.html", ctx=ctx, view=view, measures=workspace.MEASURES,
+                      models=workspace.MODELS, presets=tuple(workspace.PRESETS))
+
+    @app.get("/p/{slug}/extraction", response_class=HTMLResponse)
+    def extraction(request: Request, ctx: Member, first: str = "", second: str = "") -> HTMLResponse:
+        view = workspace.extraction_view(server.project(ctx.slug), first, second)
+        return render(request, "extraction.html", ctx=ctx, view=view, statistics=workspace.STATISTICS,
+                      first=first, second=second)
+
+    @app.post("/p/{slug}/extraction")
+    def enter_value(ctx: Screener, study: Annotated[str, Form()], outcome: Annotated[str, Form()],
+                    timepoint: Annotated[str, Form()], statistic: Annotated[str, Form()],
+                    value: Annotated[float, Form()], arm: Annotated[str, Form()] = "",
+                    location: Annotated[str, Form()] = "", unit: Annotated[str, Form()] = "") -> Response:
+        workspace.enter_value(server.project(ctx.slug), study=study, arm=arm, outcome=outcome,
+                              timepoint=timepoint, statistic=statistic, value=value, extractor=ctx.name,
+                              location=location, unit=unit)
+        return back(f"/p/{ctx.slug}/extraction")
+
+    @app.get("/p/{slug}/report.html")
+    def report(ctx: Member) -> Response:
+        html = workspace.report_html(server.project(ctx.slug))
+        disposition = f'attachment; filename="{ctx.slug}-report.html"'
+        return HTMLResponse(html, headers={"Content-Disposition": disposition,
+                                           "Content-Security-Policy": "script-src 'none'"})
+
     return app
 
 
