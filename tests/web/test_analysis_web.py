@@ -15,7 +15,8 @@ from evisynth.web import Settings, create_app
 from tests.web.conftest import CHEAP, PASSWORD, sign_in
 
 #: Oikonomaki 2019's MGP is not in the seed; these numbers are made up for the test only.
-NEW_VALUES = (("k2", "mean", 700.0), ("k2", "sd", 150.0), ("control", "mean", 650.0), ("control", "sd", 160.0))
+NEW_VALUES = (("k2", "mean", 700.0), ("k2", "sd", 150.0),
+              ("control", "mean", 650.0), ("control", "sd", 160.0))
 
 
 def build_review_site(data_dir: Path) -> str:
@@ -51,7 +52,8 @@ def test_analysis_shows_forest_plot_and_heterogeneity_and_switches_preset(review
     # I² from Q on 1 df: (Q - df) / Q = (2.09 - 1) / 2.09 = 52%
     assert field(page, "i2") == "52%"
     revman = field(page, "tau2")
-    metafor = field(client.get(f"/p/{slug}/analysis?outcome=dp_ucmgp&measure=SMD&preset=metafor").text, "tau2")
+    page = client.get(f"/p/{slug}/analysis?outcome=dp_ucmgp&measure=SMD&preset=metafor").text
+    metafor = field(page, "tau2")
     assert revman != metafor  # RevMan's SMD variance differs from metafor's (Hedges' g either way)
     assert client.get(f"/p/{slug}/analysis?preset=stata").status_code == 400
 

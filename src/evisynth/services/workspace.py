@@ -210,7 +210,7 @@ def analysis_view(project: Project, outcome: str = "", measure: str = "", model:
     kind = next(o.kind for o in review.outcomes if o.id == outcome)
     base = planned.get(outcome) or AnalysisSpec(
         id=outcome, title=outcome, outcome=outcome, timepoint="end",
-        measure="RR" if kind == "dichotomous" else "MD")
+        measure="RR" if kind == "binary" else "MD")
     spec = replace(base, measure=measure or base.measure, model=model, tau2=PRESETS[preset],
                    method="IV")
     synthesis = synthesise(review, spec)
