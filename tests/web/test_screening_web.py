@@ -7,6 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from evisynth.web import Settings, create_app
 from tests.web.conftest import Site, sign_in
 
 
@@ -80,3 +81,34 @@ def test_active_learning_order_can_be_switched_on(app: TestClient, site: Site) -
     page = app.get(f"/p/{site.slug}/screen?order=relevance").text
     assert "relevance (switch to id)" in page
     assert app.get(f"/p/{site.slug}/screen?order=sideways").status_code == 400
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_full_text_pdf_upload_is_checked_kept_and_shown(app: TestClient, site: Site) -> None:
+    one = site.record_ids[0]  # included at title/abstract by the arbiter above
+    csrf = sign_in(app, "rui")
+    url = f"/p/{site.slug}/fulltext/{one}"
+    fake = app.post(url, data={"csrf": csrf}, files={"file": ("paper.pdf", b"<html>not a pdf</html>",
+                                                              "application/pdf")})
+    assert fake.status_code == 400 and "not a PDF" in fake.text
+    r = app.post(url, data={"csrf": csrf}, files={"file": ("paper.pdf", PDF, "application/pdf")},
+                 follow_redirects=False)
+    assert r.status_code == 303
+    shown = app.get(url)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    assert shown.content == PDF
+    page = app.get(f"/p/{site.slug}/screen?stage=ft").text
+    assert f'<iframe id="pdf" src="{url}"' in page
+    stored = list((site.data_dir / "files" / site.slug).glob("*.pdf"))
+    assert len(stored) == 1 and stored[0].read_bytes() == PDF
+
+
+def test_uploads_over_the_size_limit_are_refused(site: Site) -> None:
+    small = Settings(site.data_dir, max_upload_bytes=64)
+    with TestClient(create_app(small), base_url="https://testserver") as client:
+        csrf = sign_in(client, "rui")
+        r = client.post(f"/p/{site.slug}/fulltext/{site.record_ids[0]}", data={"csrf": csrf},
+                        files={"file": ("big.pdf", PDF + b"%" * 100, "application/pdf")})
+        assert r.status_code == 413

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -281,3 +283,38 @@ def report_html(project: Project) -> str:
     from evisynth.services.review import review_report
 
     return review_report(project)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Full texts
+
+PDF_MAGIC = b"%PDF-"
+
+
+def attach_pdf(project: Project, folder: Path, record_id: int, data: bytes, actor: str, *,
+               max_bytes: int) -> Path:
+    """Keep an uploaded PDF with the project (``folder``) and link it to the record.
+
+    Refused unless it starts with the PDF signature ``%PDF-`` (whatever its name or declared
+    type says) and is at most ``max_bytes`` long."""
+    if len(data) > max_bytes:
+        raise DomainError(f"the file is larger than {max_bytes // 2**20} MiB; upload a smaller PDF")
+    if not data.startswith(PDF_MAGIC):
+        raise DomainError("the file is not a PDF (it does not start with %PDF-); upload the article's PDF")
+    record_store.get_record(project, record_id)  # an unknown record is refused before writing
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = folder / f"record-{record_id}-{digest}.pdf"
+    path.write_bytes(data)
+    screening_services.set_full_text(project, record_id, "file", str(path), actor)
+    return path
+
+
+def pdf_of(project: Project, folder: Path, record_id: int) -> Path:
+    """The record's uploaded PDF; refused when it has none (or its file lies outside ``folder``)."""
+    ft = screening_store.full_texts(project).get(record_id)
+    if ft is None or ft.kind != "file":
+        raise DomainError(f"record {record_id} has no uploaded full text")
+    path = Path(ft.location).resolve()
+    if path.parent != folder.resolve() or not path.is_file():
+        raise DomainError(f"record {record_id}'s full text is not a file kept by this server")
+    return path

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -291,6 +291,22 @@ def create_app(settings: Settings) -> FastAPI:
             raise _Page(400, "an arbiter includes or excludes")
         screening_services.resolve(server.project(ctx.slug), record_id, stage, ctx.name, decision, reason)
         return back(f"/p/{ctx.slug}/conflicts")
+
+    @app.post("/p/{slug}/fulltext/{record_id}")
+    async def upload_pdf(ctx: Screener, record_id: int, file: UploadFile,
+                         stage: Annotated[str, Form()] = "ft") -> Response:
+        data = await file.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise _Page(413, f"the file is larger than {settings.max_upload_bytes // 2**20} MiB")
+        workspace.attach_pdf(server.project(ctx.slug), server.files_dir(ctx.slug), record_id, data, ctx.name,
+                             max_bytes=settings.max_upload_bytes)
+        return back(f"/p/{ctx.slug}/screen?stage={quote(stage)}&record={record_id}")
+
+    @app.get("/p/{slug}/fulltext/{record_id}")
+    def show_pdf(ctx: Member, record_id: int) -> Response:
+        path = workspace.pdf_of(server.project(ctx.slug), server.files_dir(ctx.slug), record_id)
+        return FileResponse(path, media_type="application/pdf",
+                            headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff"})
 
     # -- PRISMA and report ------------------------------------------------------------------
 
