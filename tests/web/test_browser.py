@@ -17,7 +17,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.web.conftest import PASSWORD, Site, build_site, free_port, start_server
+from evisynth.services.accounts import Server
+from evisynth.services.review import EXAMPLE_BUNDLE
+from evisynth.storage.accounts import user_by_name
+from tests.web.conftest import CHEAP, PASSWORD, Site, build_site, free_port, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -33,12 +36,20 @@ pytestmark = pytest.mark.skipif(shutil.which("chromium") is None and not Path(CH
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site]]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site, str]]:
     site = build_site(tmp_path_factory.mktemp("browser"))
+    server = Server(site.data_dir, hasher=CHEAP)
+    try:  # seed 000's review, with rui as a reviewer, for the extraction → forest plot step
+        olga, rui = (user_by_name(server.accounts, n) for n in ("olga", "rui"))
+        assert olga is not None and rui is not None
+        review = server.create_project(olga, "Vitamin K2 (seed 000)", bundle=EXAMPLE_BUNDLE)
+        server.set_role(review, olga, rui.id, "reviewer")
+    finally:
+        server.close()
     port = free_port()
     proc = start_server(site.data_dir, port)
     try:
-        yield f"http://127.0.0.1:{port}", site
+        yield f"http://127.0.0.1:{port}", site, review
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -62,11 +73,11 @@ def check_screenshot(png: bytes, name: str, out: Path) -> None:
     assert diff <= TOLERANCE, f"{name}: screenshot differs from {reference} by {diff:.1f} grey levels"
 
 
-def test_two_reviewers_conflict_arbiter_and_prisma_in_a_browser(served: tuple[str, Site],
+def test_two_reviewers_conflict_arbiter_and_prisma_in_a_browser(served: tuple[str, Site, str],
                                                                   tmp_path: Path) -> None:
     from playwright.sync_api import Page, expect, sync_playwright
 
-    base, site = served
+    base, site, review = served
     one = site.record_ids[0]
 
     def sign_in(page: Page, name: str) -> None:
@@ -116,5 +127,33 @@ def test_two_reviewers_conflict_arbiter_and_prisma_in_a_browser(served: tuple[st
             expect(ari.locator("#reports-sought")).to_have_text("1")
             expect(ari.locator("img.prisma")).to_be_visible()
             check_screenshot(ari.screenshot(), "prisma", tmp_path)
+
+            # an extraction is entered (Oikonomaki 2019's MGP: made-up numbers) and the
+            # analysis gains a study and its forest plot
+            rui.goto(f"{base}/p/{review}/analysis?outcome=mgp&measure=MD")
+            expect(rui.locator("#k")).to_have_text("1")
+            expect(rui.locator("#forest")).to_have_count(0)
+            for arm, statistic, value in (("k2", "mean", "700"), ("k2", "sd", "150"),
+                                          ("control", "mean", "650"), ("control", "sd", "160")):
+                rui.goto(f"{base}/p/{review}/extraction")
+                rui.select_option("#study", "oikonomaki2019")
+                rui.select_option("#arm", arm)
+                rui.select_option("#outcome", "mgp")
+                rui.fill("#timepoint", "12m")
+                rui.select_option("#statistic", statistic)
+                rui.fill("#value", value)
+                rui.click("#value-form button[type=submit]")
+                expect(rui).to_have_url(f"{base}/p/{review}/extraction")
+            rui.goto(f"{base}/p/{review}/analysis?outcome=mgp&measure=MD")
+            expect(rui.locator("#k")).to_have_text("2")
+            expect(rui.locator("#forest")).to_be_visible()
+            check_screenshot(rui.screenshot(), "analysis", tmp_path)
+
+            # a tablet in portrait: the criteria go below the record
+            tablet = browser.new_context(viewport={"width": 768, "height": 1024}).new_page()
+            sign_in(tablet, "rita")
+            tablet.goto(f"{base}/p/{site.slug}/screen")
+            expect(tablet.locator("#decide-form")).to_be_visible()
+            check_screenshot(tablet.screenshot(), "screen-tablet", tmp_path)
         finally:
             browser.close()
