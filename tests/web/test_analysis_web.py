@@ -80,3 +80,21 @@ def test_the_report_downloads_as_html(review) -> None:  # type: ignore[no-untype
     r = client.get(f"/p/{slug}/report.html")
     assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
     assert "<html" in r.text[:500].lower()
+
+
+def test_risk_of_bias_form_saves_judgements_with_support(review) -> None:  # type: ignore[no-untyped-def]
+    client, slug = review
+    csrf = sign_in(client, "rui")
+    page = client.get(f"/p/{slug}/rob?study=witham2020").text
+    assert 'name="allocation_concealment.judgement"' in page
+    form = {"csrf": csrf, "study": "witham2020", "allocation_concealment.judgement": "high",
+            "allocation_concealment.support": "Open allocation list (made up for the test)",
+            "allocation_concealment.location": "Methods"}
+    r = client.post(f"/p/{slug}/rob", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(f"/p/{slug}/rob?study=witham2020").text
+    assert 'value="Open allocation list (made up for the test)"' in page
+    assert '<td class="rob-high">high</td>' in page
+    # a judgement without its support text is refused
+    form["allocation_concealment.support"] = ""
+    assert client.post(f"/p/{slug}/rob", data=form).status_code == 400

@@ -20,6 +20,7 @@ from evisynth.analysis import pool
 from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.results import format_p
 from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
+from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions
 from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance
@@ -318,3 +319,38 @@ def pdf_of(project: Project, folder: Path, record_id: int) -> Path:
     if path.parent != folder.resolve() or not path.is_file():
         raise DomainError(f"record {record_id}'s full text is not a file kept by this server")
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk of bias (Cochrane RoB 1)
+
+
+@dataclass(frozen=True)
+class RobView:
+    studies: tuple[tuple[str, str], ...]
+    study: str
+    domains: tuple[tuple[str, str], ...]  # id, label
+    answers: dict[str, dict[str, str]]  # the chosen study's stored answers
+    table: tuple[tuple[str, dict[str, str]], ...]  # study label, domain → judgement
+
+
+def rob_view(project: Project, study: str = "") -> RobView:
+    review = project.load_review()
+    appraisals = project.load_appraisals()
+    studies = tuple((s.id, s.label) for s in review.studies)
+    study = study or (studies[0][0] if studies else "")
+    if study and study not in {s for s, _ in studies}:
+        raise DomainError(f"no study {study!r} in this review")
+    english = review.protocol.language != "zh"
+    domains = tuple((d, ROB1_LABELS[d][0 if english else 1]) for d in ROB1_DOMAINS)
+    table = tuple((label, {d: str(a.get("judgement", ""))
+                           for d, a in appraisals.get(sid, {}).get("rob1", {}).items()})
+                  for sid, label in studies)
+    return RobView(studies, study, domains, dict(appraisals.get(study, {}).get("rob1", {})), table)
+
+
+def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], actor: str) -> None:
+    """Store a study's RoB 1 judgements (each domain: judgement, support quote, location)."""
+    filled = {d: a for d, a in answers.items() if a.get("judgement")}
+    RobAssessment.from_dict(study, filled)  # validates: known domains, judgement, support text
+    project.save_appraisal(study, "rob1", filled, actor)

@@ -344,6 +344,22 @@ def create_app(settings: Settings) -> FastAPI:
                               location=location, unit=unit)
         return back(f"/p/{ctx.slug}/extraction")
 
+    @app.get("/p/{slug}/rob", response_class=HTMLResponse)
+    def rob(request: Request, ctx: Member, study: str = "") -> HTMLResponse:
+        view = workspace.rob_view(server.project(ctx.slug), study)
+        return render(request, "rob.html", ctx=ctx, view=view)
+
+    @app.post("/p/{slug}/rob")
+    async def save_rob(request: Request, ctx: Screener) -> Response:
+        form = await request.form()
+        study = str(form.get("study", ""))
+        answers = {d: {"judgement": str(form.get(f"{d}.judgement", "")),
+                       "support": str(form.get(f"{d}.support", "")),
+                       "location": str(form.get(f"{d}.location", ""))}
+                   for d in workspace.ROB1_DOMAINS}
+        workspace.save_rob1(server.project(ctx.slug), study, answers, ctx.name)
+        return back(f"/p/{ctx.slug}/rob?study={quote(study)}")
+
     @app.get("/p/{slug}/report.html")
     def report(ctx: Member) -> Response:
         html = workspace.report_html(server.project(ctx.slug))
