@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from evisynth.core.errors import InputError
 from evisynth.io.errors import ImportFormatError
+from evisynth.review.appraisal import ROB1_DOMAINS
 from evisynth.review.errors import DomainError
 from evisynth.services import screening as screening_services
 from evisynth.services import workspace
@@ -356,7 +357,7 @@ def create_app(settings: Settings) -> FastAPI:
         answers = {d: {"judgement": str(form.get(f"{d}.judgement", "")),
                        "support": str(form.get(f"{d}.support", "")),
                        "location": str(form.get(f"{d}.location", ""))}
-                   for d in workspace.ROB1_DOMAINS}
+                   for d in ROB1_DOMAINS}
         workspace.save_rob1(server.project(ctx.slug), study, answers, ctx.name)
         return back(f"/p/{ctx.slug}/rob?study={quote(study)}")
 
