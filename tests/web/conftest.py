@@ -109,9 +109,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, owner: str | None = None) -> subprocess.Popen[bytes]:
+    """``evisynth serve`` on 127.0.0.1:port, ready; ``owner``: create that owner account first
+    (the password, PASSWORD, through stdin)."""
+    extra = ["--create-owner", owner, "--password-stdin"] if owner else []
     proc = subprocess.Popen([sys.executable, "-m", "evisynth", "serve", "--data-dir", str(data_dir),
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--port", str(port), *extra], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write(f"{PASSWORD}\n".encode() if owner else b"")
+    proc.stdin.close()
     deadline = time.monotonic() + STARTUP_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:

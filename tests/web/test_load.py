@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from evisynth.cli.main import run
 from evisynth.services.accounts import Server
 from evisynth.storage import open_project
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as screening_store
+from evisynth.storage.accounts import user_by_name
 from tests.web.conftest import CHEAP, PASSWORD, _records, free_port, start_server
 
 REVIEWERS = 20
@@ -28,9 +31,12 @@ Served = tuple[str, Path, str, list[int], "subprocess.Popen[bytes]"]
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("served")
-    server = Server(data_dir, hasher=CHEAP)
+    port = free_port()
+    proc = start_server(data_dir, port, owner="olga")  # the first run creates the owner account
+    server = Server(data_dir, hasher=CHEAP)  # set up beside the running server
     try:
-        owner = server.create_owner("olga", PASSWORD)
+        owner = user_by_name(server.accounts, "olga")
+        assert owner is not None and owner.is_admin
         slug = server.create_project(owner, "Load test")
         for i in range(REVIEWERS):
             user = server.create_user(f"r{i:02d}", PASSWORD)
@@ -42,8 +48,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         location = server.web_project(slug).location
     finally:
         server.close()
-    port = free_port()
-    proc = start_server(data_dir, port)
     try:
         yield f"http://127.0.0.1:{port}", Path(location), slug, ids, proc
     finally:
@@ -113,3 +117,13 @@ def test_a_decision_survives_sigkill_right_after_its_response(served) -> None:  
     with open_project(location) as project:
         state = screening_store.load_screening(project, [last])[last]
     assert [(d.reviewer, d.action) for d in state.stage("ta").decisions] == [("r00", "maybe")]
+
+
+def test_serve_refuses_to_start_without_an_account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", ["evisynth", "serve", "--data-dir", str(tmp_path)])
+    with pytest.raises(SystemExit) as done:
+        run()
+    assert done.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: this server has no account yet; run once with --create-owner NAME --password-stdin")

@@ -112,3 +112,23 @@ def test_uploads_over_the_size_limit_are_refused(site: Site) -> None:
         r = client.post(f"/p/{site.slug}/fulltext/{site.record_ids[0]}", data={"csrf": csrf},
                         files={"file": ("big.pdf", PDF + b"%" * 100, "application/pdf")})
         assert r.status_code == 413
+
+
+def test_the_owner_edits_the_criteria_and_roles(app: TestClient, site: Site) -> None:
+    csrf = sign_in(app, "olga")
+    r = app.post(f"/p/{site.slug}/protocol", data={
+        "csrf": csrf, "question": "Does vitamin K2 slow vascular calcification?",
+        "inclusion": "I1: adults on dialysis\nI2: randomised trials",
+        "exclusion": "E1: children\nE2: animal studies"}, follow_redirects=False)
+    assert r.status_code == 303
+    rita = next(m for m in app.app.state.server.members(site.slug) if m.name == "rita")  # type: ignore[attr-defined]
+    r = app.post(f"/p/{site.slug}/members", data={"csrf": csrf, "user_id": rita.user_id, "role": "arbiter"})
+    assert r.status_code == 200
+    sign_in(app, "rita")
+    assert app.get(f"/p/{site.slug}/conflicts").status_code == 200  # now an arbiter
+    csrf = sign_in(app, "olga")
+    app.post(f"/p/{site.slug}/members", data={"csrf": csrf, "user_id": rita.user_id, "role": "reviewer"})
+    sign_in(app, "rui")
+    page = app.get(f"/p/{site.slug}/screen").text
+    assert '<option value="E2">animal studies</option>' in page  # the reasons offered
+    assert "<b>I1</b> adults on dialysis" in page  # the criteria beside the record

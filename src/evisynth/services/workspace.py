@@ -354,3 +354,36 @@ def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], 
     filled = {d: a for d, a in answers.items() if a.get("judgement")}
     RobAssessment.from_dict(study, filled)  # validates: known domains, judgement, support text
     project.save_appraisal(study, "rob1", filled, actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol (owner)
+
+
+def _criteria_lines(text: str, prefix: str) -> tuple[Criterion, ...]:
+    """One criterion a line, ``ID: text`` or just text (numbered ``I1``, ``I2`` … then)."""
+    out = []
+    for n, line in enumerate((x.strip() for x in text.splitlines() if x.strip()), start=1):
+        ident, sep, rest = line.partition(":")
+        if sep and ident.strip() and " " not in ident.strip() and rest.strip():
+            out.append(Criterion(ident.strip(), rest.strip()))
+        else:
+            out.append(Criterion(f"{prefix}{n}", line))
+    ids = [c.id for c in out]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise DomainError(f"criterion ids repeat ({', '.join(repeated)}); give each line its own id")
+    return tuple(out)
+
+
+def criteria_text(criteria: Sequence[Criterion]) -> str:
+    return "\n".join(f"{c.id}: {c.text}" for c in criteria)
+
+
+def save_protocol(project: Project, actor: str, *, question: str, inclusion: str,
+                  exclusion: str) -> None:
+    """Change the protocol's question and criteria (one per line, ``ID: text``)."""
+    review = project.load_review()
+    protocol = replace(review.protocol, question=question.strip(), inclusion=_criteria_lines(inclusion, "I"),
+                       exclusion=_criteria_lines(exclusion, "E"))
+    project.save_review(replace(review, protocol=protocol), actor)

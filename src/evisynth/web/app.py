@@ -220,7 +220,10 @@ def create_app(settings: Settings) -> FastAPI:
     def project_home(request: Request, ctx: Member, invited: str = "") -> HTMLResponse:
         project = server.project(ctx.slug)
         policy, words = screening_services.settings(project, ctx.name)
-        return render(request, "project.html", ctx=ctx, members=server.members(ctx.slug),
+        protocol = project.load_review().protocol
+        return render(request, "project.html", ctx=ctx, members=server.members(ctx.slug), protocol=protocol,
+                      inclusion=workspace.criteria_text(protocol.inclusion),
+                      exclusion=workspace.criteria_text(protocol.exclusion),
                       counts=workspace.prisma_counts(project), policy=policy, words=words,
                       invited=invited, base=str(request.base_url).rstrip("/"))
 
@@ -228,6 +231,20 @@ def create_app(settings: Settings) -> FastAPI:
     def invite(ctx: Owner, role: Annotated[str, Form()]) -> Response:
         token = server.invite(ctx.slug, ctx.session.user, role)
         return back(f"/p/{ctx.slug}?invited={quote(token)}")
+
+    @app.post("/p/{slug}/protocol")
+    def protocol(ctx: Owner, question: Annotated[str, Form()] = "", inclusion: Annotated[str, Form()] = "",
+                 exclusion: Annotated[str, Form()] = "") -> Response:
+        workspace.save_protocol(server.project(ctx.slug), ctx.name, question=question, inclusion=inclusion,
+                                exclusion=exclusion)
+        return back(f"/p/{ctx.slug}")
+
+    @app.post("/p/{slug}/members")
+    def member_role(ctx: Owner, user_id: Annotated[int, Form()], role: Annotated[str, Form()]) -> Response:
+        if not any(m.user_id == user_id for m in server.members(ctx.slug)):
+            raise _Page(404, "no such member in this project")
+        server.set_role(ctx.slug, ctx.session.user, user_id, role)
+        return back(f"/p/{ctx.slug}")
 
     @app.post("/p/{slug}/settings")
     def project_settings(ctx: Owner, include: Annotated[str, Form()] = "",
