@@ -16,7 +16,7 @@ from evisynth.review.links import DuplicateLink
 from evisynth.review.model import Criterion, Protocol, Review
 from evisynth.review.records import Record
 from evisynth.services import screening as services
-from evisynth.storage import Project, open_project
+from evisynth.storage import Project, StorageError, open_project
 from evisynth.storage import records as record_store
 
 runner = CliRunner()
@@ -198,3 +198,22 @@ def test_session_refuses_an_empty_reviewer(tmp_path: Path) -> None:
     with open_project(path) as p, pytest.raises(DomainError, match="reviewer"):
         services.session(p, " ")
     assert isinstance(p, Project)
+
+
+def test_refusals_are_one_line_exit_2_in_a_real_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path, rids = make_project(tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "evisynth", *args], capture_output=True, text=True,
+                              env={**os.environ}, timeout=120)
+
+    proc = run("screen", "resolve", str(path), str(rids[0]), "exclude", "--arbiter", "cy")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "'ta:open'" in proc.stderr and "'ta:conflict'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    with pytest.raises(StorageError, match="no project at"):
+        services.list_conflicts(tmp_path / "missing.sqlite")

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from evisynth.io.prisma_csv import prisma_csv
-from evisynth.plotting import figure_to_bytes, prisma2020_flow
 from evisynth.review.errors import DomainError
 from evisynth.review.links import duplicate_groups
 from evisynth.review.model import Criterion, Picos
@@ -214,6 +213,8 @@ def write_prisma(flow: PrismaFlow, *, svg: Path | None = None, png: Path | None 
     """Write the diagram (SVG, PNG) and the template CSV; returns the paths written."""
     written: list[Path] = []
     if svg or png:
+        from evisynth.plotting import figure_to_bytes, prisma2020_flow  # matplotlib only when drawing
+
         fig = prisma2020_flow(flow, language=language)
         for path, fmt in ((svg, "svg"), (png, "png")):
             if path:
