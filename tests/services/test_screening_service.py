@@ -52,6 +52,9 @@ def test_session_queues_highlights_decides_and_undoes(tmp_path: Path) -> None:
         s.decide("i")
         s.decide("e", "E1")
         assert s.remaining == 3
+        s.decide("e", "no control group")
+        assert s.reasons() == ["E1", "no control group"]
+        s.undo()
         s.undo()
         assert s.remaining == 4 and s.current() is not None
         assert s.current().record_id == rids[1]  # type: ignore[union-attr]

@@ -341,6 +341,13 @@ class ScreeningSession:
                           visible_events(state, self.stage, self.reviewer, self.policy),
                           "" if ft is None else f"{ft.kind}: {ft.location}")
 
+    def reasons(self) -> list[str]:
+        """Reasons to choose from: the exclusion criteria's ids, then new reasons already used."""
+        used = {e.reason for s in self._states.values() for e in s.events
+                if e.action == "exclude" and e.reason}
+        ids = [c.id for c in self.exclusion]
+        return ids + sorted(used - set(ids))
+
     def decide(self, decision: str, reason: str = "") -> RecordScreening:
         """Decide the current record (``include``/``exclude``/``maybe`` or the keys i/e/m)."""
         item = self._queue[0] if self._queue else None
