@@ -220,3 +220,15 @@ def test_refusals_are_one_line_exit_2_in_a_real_process(tmp_path: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1
     with pytest.raises(StorageError, match="no project at"):
         services.list_conflicts(tmp_path / "missing.sqlite")
+
+
+def test_cli_settings_and_fulltext(tmp_path: Path) -> None:
+    path, rids = make_project(tmp_path)
+    result = runner.invoke(app, ["screen", "settings", str(path), "--reviewers", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"reviewers": 1, "keywords": {
+        "include": ["randomi*"], "exclude": ["rats", "动物实验"]}}
+    result = runner.invoke(app, ["screen", "fulltext", str(path), str(rids[0]), "--file", "k2.pdf"])
+    assert result.exit_code == 0 and "full text file k2.pdf" in result.output
+    result = runner.invoke(app, ["screen", "fulltext", str(path), str(rids[0]), "--file", "a", "--url", "b"])
+    assert isinstance(result.exception, DomainError)
