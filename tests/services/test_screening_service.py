@@ -118,7 +118,7 @@ def test_import_conflicts_resolve_agreement_and_prisma_end_to_end(tmp_path: Path
     assert json.loads(result.output) == {"imported": 14}
 
     result = runner.invoke(app, ["screen", "conflicts", str(path), "--json"])
-    assert [c["record_id"] for c in json.loads(result.output)] == [str(r[2])]
+    assert [c["record_id"] for c in json.loads(result.output)] == [r[2]]
     # A third reviewer on a record without conflict is refused; the arbiter resolves the conflict.
     with pytest.raises(DomainError, match="no title/abstract conflict"):
         services.resolve(path, r[0], "ta", "cy", "exclude")

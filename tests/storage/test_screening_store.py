@@ -32,7 +32,7 @@ def ids(project: Project, n: int = 3) -> list[int]:
 
 def ev(rid: int, reviewer: str, action: str, stage: str = "ta", role: str = "reviewer",
        rnd: int = 0, reason: str = "") -> tuple[int, ScreeningEvent]:
-    return rid, ScreeningEvent(str(rid), stage, reviewer, action, role, reason, rnd)  # type: ignore[arg-type]
+    return rid, ScreeningEvent(rid, stage, reviewer, action, role, reason, rnd)  # type: ignore[arg-type]
 
 
 def test_decisions_are_stored_and_replayed(project: Project) -> None:

@@ -165,7 +165,7 @@ def conflicts_command(project: ProjectArg,
         for col in ("record", "stage", "decisions"):
             table.add_column(col)
         for c in found:
-            table.add_row(c.record_id, c.stage, "; ".join(
+            table.add_row(str(c.record_id), c.stage, "; ".join(
                 f"{d.reviewer}: {d.action}{' (' + d.reason + ')' if d.reason else ''}" for d in c.decisions))
         console.print(table)
 
