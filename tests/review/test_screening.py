@@ -33,12 +33,12 @@ from evisynth.review.screening import (
 
 
 def ev(reviewer: str, action: str, stage: str = "ta", role: str = "reviewer", reason: str = "",
-       record: str = "r1", rnd: int = 0) -> ScreeningEvent:
+       record: int = 1, rnd: int = 0) -> ScreeningEvent:
     return ScreeningEvent(record, stage, reviewer, action, role, reason, rnd)  # type: ignore[arg-type]
 
 
 def run(*events: ScreeningEvent, policy: Policy | None = None) -> RecordScreening:
-    return replay("r1", events, policy)
+    return replay(1, events, policy)
 
 
 # --- Kappa against published and hand-computed examples ----------------------------------------
@@ -82,7 +82,7 @@ def test_agreement_builds_the_raw_table_from_first_decisions() -> None:
     pairs = [("include", "include"), ("exclude", "exclude"), ("exclude", "include"), ("maybe", "exclude")]
     records = []
     for i, (a, b) in enumerate(pairs):
-        rid = f"r{i}"
+        rid = i
         records.append(replay(rid, [ScreeningEvent(rid, "ta", "ann", a), ScreeningEvent(rid, "ta", "bo", b)]))  # type: ignore[arg-type]
     k = agreement(records, "ta", "ann", "bo")
     assert k.categories == ("include", "exclude", "maybe")
@@ -111,7 +111,7 @@ def test_single_reviewer_policy_decides_alone() -> None:
 def test_conflict_is_listed_and_resolved_by_an_arbiter_keeping_every_decision() -> None:
     r = run(ev("ann", "include"), ev("bo", "exclude", reason="E2"))
     assert r.state == "ta:conflict"
-    assert [c.record_id for c in conflicts([r])] == ["r1"]
+    assert [c.record_id for c in conflicts([r])] == [1]
     r = apply(r, ev("cy", "exclude", role="arbiter", reason="E2"))
     assert r.state == "ta:excluded" and conflicts([r]) == ()
     assert [e.action for e in r.events] == ["include", "exclude", "exclude"]
@@ -134,8 +134,8 @@ def test_bad_input_is_refused_and_nothing_is_lost() -> None:
         apply(r, ev("ann", "exclude"))
     with pytest.raises(DomainError, match="no title/abstract conflict"):
         apply(r, ev("cy", "include", role="arbiter"))
-    with pytest.raises(DomainError, match="record 'r2'"):
-        apply(r, ev("bo", "include", record="r2"))
+    with pytest.raises(DomainError, match="event for record 2"):
+        apply(r, ev("bo", "include", record=2))
     conflict = apply(r, ev("bo", "exclude"))
     with pytest.raises(DomainError, match="cannot also arbitrate"):
         apply(conflict, ev("bo", "exclude", role="arbiter"))
@@ -187,10 +187,10 @@ events_strategy = st.lists(
 @given(events_strategy, st.sampled_from((1, 2)))
 def test_no_sequence_of_calls_loses_a_decision(steps: list[tuple[str, str, str, str]], required: int) -> None:
     policy = Policy(required=required)
-    r = RecordScreening("r1")
+    r = RecordScreening(1)
     accepted = []
     for reviewer, action, stage, role in steps:
-        e = ScreeningEvent("r1", stage, reviewer, action, role, "E1", 0)  # type: ignore[arg-type]
+        e = ScreeningEvent(1, stage, reviewer, action, role, "E1", 0)  # type: ignore[arg-type]
         before = r
         try:
             r = apply(r, e, policy)
@@ -208,7 +208,7 @@ def test_no_sequence_of_calls_loses_a_decision(steps: list[tuple[str, str, str, 
                     seen = visible_events(r, stage, who, policy)  # type: ignore[arg-type]
                     assert all(x.reviewer == who for x in seen)
     assert r.events == tuple(accepted)
-    assert r.state == state_of(r.events, policy) == replay("r1", r.events, policy).state
+    assert r.state == state_of(r.events, policy) == replay(1, r.events, policy).state
 
 
 # --- Reasons and highlighting -------------------------------------------------------------------
@@ -231,27 +231,28 @@ def test_highlight_english_words_case_insensitively_and_chinese_as_substrings() 
 
 # --- PRISMA counts ------------------------------------------------------------------------------
 
-def _screened(rid: str, *steps: tuple[str, str, str]) -> RecordScreening:
+def _screened(rid: int, *steps: tuple[str, str, str]) -> RecordScreening:
     events = [ScreeningEvent(rid, stage, who, action, "reviewer",  # type: ignore[arg-type]
                              "E1" if action == "exclude" else "") for who, action, stage in steps]
     return replay(rid, events, Policy(required=1))
 
 
 def test_prisma_counts_follow_from_records_links_and_decisions() -> None:
-    records = [RecordSource(f"p{i}", "PubMed") for i in range(6)]
-    records += [RecordSource(f"c{i}", "CNKI") for i in range(4)]
-    removed = {"c3": "duplicate", "c2": "duplicate", "p5": "automation"}
+    # PubMed records 0-5, CNKI records 10-13.
+    records = [RecordSource(i, "PubMed") for i in range(6)]
+    records += [RecordSource(10 + i, "CNKI") for i in range(4)]
+    removed = {13: "duplicate", 12: "duplicate", 5: "automation"}
     screening = {
-        "p0": _screened("p0", ("a", "include", "ta"), ("a", "include", "ft")),
-        "p1": _screened("p1", ("a", "include", "ta"), ("a", "exclude", "ft")),
-        "p2": _screened("p2", ("a", "include", "ta")),           # sought, not retrieved
-        "p3": _screened("p3", ("a", "exclude", "ta")),
-        "p4": _screened("p4", ("a", "exclude", "ta")),
-        "c0": _screened("c0", ("a", "maybe", "ta"), ("a", "include", "ft")),
-        "c1": _screened("c1", ("a", "exclude", "ta")),
+        0: _screened(0, ("a", "include", "ta"), ("a", "include", "ft")),
+        1: _screened(1, ("a", "include", "ta"), ("a", "exclude", "ft")),
+        2: _screened(2, ("a", "include", "ta")),           # sought, not retrieved
+        3: _screened(3, ("a", "exclude", "ta")),
+        4: _screened(4, ("a", "exclude", "ta")),
+        10: _screened(10, ("a", "maybe", "ta"), ("a", "include", "ft")),
+        11: _screened(11, ("a", "exclude", "ta")),
     }
-    flow = count_prisma(records, removed, screening, not_retrieved={"p2"},
-                       criteria=(Criterion("E1", "not an RCT"),), studies_of={"c0": "p0"})
+    flow = count_prisma(records, removed, screening, not_retrieved={2},
+                       criteria=(Criterion("E1", "not an RCT"),), studies_of={10: 0})
     # By hand: 10 identified (6 PubMed, 4 CNKI); 2 duplicates + 1 automation removed; 7 screened;
     # 3 excluded on title/abstract; 4 sought; 1 not retrieved; 3 assessed; 1 excluded (E1);
     # 2 reports of 1 study included.
@@ -265,14 +266,14 @@ def test_prisma_counts_follow_from_records_links_and_decisions() -> None:
 
 
 def test_prisma_counts_refuse_unknown_records() -> None:
-    with pytest.raises(DomainError, match="unknown records: x9"):
-        count_prisma([RecordSource("p0", "PubMed")], {"x9": "duplicate"}, {})
+    with pytest.raises(DomainError, match="unknown records: 99"):
+        count_prisma([RecordSource(0, "PubMed")], {99: "duplicate"}, {})
 
 
 def test_prisma_counts_registers_apart_from_databases_and_notes_open_screening() -> None:
-    records = [RecordSource("p0", "PubMed"), RecordSource("t0", "ChiCTR", register=True),
-               RecordSource("t1", "ChiCTR", register=True)]
-    flow = count_prisma(records, {}, {"p0": _screened("p0", ("a", "exclude", "ta"))})
+    records = [RecordSource(0, "PubMed"), RecordSource(20, "ChiCTR", register=True),
+               RecordSource(21, "ChiCTR", register=True)]
+    flow = count_prisma(records, {}, {0: _screened(0, ("a", "exclude", "ta"))})
     assert (flow.database_results, flow.register_results, flow.register_specific) == (1, 2, {"ChiCTR": 2})
     assert (flow.records_screened, flow.records_excluded, flow.pending_title_abstract) == (3, 1, 2)
     assert flow.notes and "not finished" in flow.notes[0]

@@ -16,7 +16,7 @@ from evisynth.review.links import DuplicateLink
 from evisynth.review.model import Criterion, Protocol, Review
 from evisynth.review.records import Record
 from evisynth.services import screening as services
-from evisynth.storage import Project, open_project
+from evisynth.storage import Project, StorageError, open_project
 from evisynth.storage import records as record_store
 
 runner = CliRunner()
@@ -52,6 +52,9 @@ def test_session_queues_highlights_decides_and_undoes(tmp_path: Path) -> None:
         s.decide("i")
         s.decide("e", "E1")
         assert s.remaining == 3
+        s.decide("e", "no control group")
+        assert s.reasons() == ["E1", "no control group"]
+        s.undo()
         s.undo()
         assert s.remaining == 4 and s.current() is not None
         assert s.current().record_id == rids[1]  # type: ignore[union-attr]
@@ -115,7 +118,7 @@ def test_import_conflicts_resolve_agreement_and_prisma_end_to_end(tmp_path: Path
     assert json.loads(result.output) == {"imported": 14}
 
     result = runner.invoke(app, ["screen", "conflicts", str(path), "--json"])
-    assert [c["record_id"] for c in json.loads(result.output)] == [str(r[2])]
+    assert [c["record_id"] for c in json.loads(result.output)] == [r[2]]
     # A third reviewer on a record without conflict is refused; the arbiter resolves the conflict.
     with pytest.raises(DomainError, match="no title/abstract conflict"):
         services.resolve(path, r[0], "ta", "cy", "exclude")
@@ -198,3 +201,34 @@ def test_session_refuses_an_empty_reviewer(tmp_path: Path) -> None:
     with open_project(path) as p, pytest.raises(DomainError, match="reviewer"):
         services.session(p, " ")
     assert isinstance(p, Project)
+
+
+def test_refusals_are_one_line_exit_2_in_a_real_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path, rids = make_project(tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "evisynth", *args], capture_output=True, text=True,
+                              env={**os.environ}, timeout=120)
+
+    proc = run("screen", "resolve", str(path), str(rids[0]), "exclude", "--arbiter", "cy")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "'ta:open'" in proc.stderr and "'ta:conflict'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    with pytest.raises(StorageError, match="no project at"):
+        services.list_conflicts(tmp_path / "missing.sqlite")
+
+
+def test_cli_settings_and_fulltext(tmp_path: Path) -> None:
+    path, rids = make_project(tmp_path)
+    result = runner.invoke(app, ["screen", "settings", str(path), "--reviewers", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"reviewers": 1, "keywords": {
+        "include": ["randomi*"], "exclude": ["rats", "动物实验"]}}
+    result = runner.invoke(app, ["screen", "fulltext", str(path), str(rids[0]), "--file", "k2.pdf"])
+    assert result.exit_code == 0 and "full text file k2.pdf" in result.output
+    result = runner.invoke(app, ["screen", "fulltext", str(path), str(rids[0]), "--file", "a", "--url", "b"])
+    assert isinstance(result.exception, DomainError)

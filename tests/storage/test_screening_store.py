@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,8 @@ from evisynth.review.screening import Keywords, ScreeningEvent
 from evisynth.storage import Project, StorageError, open_project
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def records(n: int) -> list[Record]:
@@ -29,7 +32,7 @@ def ids(project: Project, n: int = 3) -> list[int]:
 
 def ev(rid: int, reviewer: str, action: str, stage: str = "ta", role: str = "reviewer",
        rnd: int = 0, reason: str = "") -> tuple[int, ScreeningEvent]:
-    return rid, ScreeningEvent(str(rid), stage, reviewer, action, role, reason, rnd)  # type: ignore[arg-type]
+    return rid, ScreeningEvent(rid, stage, reviewer, action, role, reason, rnd)  # type: ignore[arg-type]
 
 
 def test_decisions_are_stored_and_replayed(project: Project) -> None:
@@ -127,3 +130,24 @@ def test_settings_full_texts_and_policy(project: Project) -> None:
     with pytest.raises(DomainError, match="no record"):
         store.set_full_text(project, 999999, "url", "x", "ann")
     assert r2 not in store.full_texts(project)
+
+
+def test_a_project_written_at_revision_0002_upgrades_and_can_be_screened(tmp_path: Path) -> None:
+    """``fixtures/pre0003_records/project.sql``: a SQLite project with 3 records and 1 duplicate
+    link written at revision 0002 (dumped with ``iterdump``); never rewritten."""
+    import sqlite3
+
+    from evisynth.services import screening as services
+
+    path = tmp_path / "old.evisynth"
+    with sqlite3.connect(path) as conn:
+        conn.executescript((FIXTURES / "pre0003_records" / "project.sql").read_text(encoding="utf-8"))
+    conn.close()
+    with open_project(path) as p:
+        assert record_store.count_records(p) == {"CNKI": 1, "Embase": 1, "PubMed": 1}
+        assert store.load_screening(p) == {}
+        store.add_events(p, [ev(2, "ann", "exclude", reason="animal study"), ev(2, "bo", "exclude")], "ann")
+        flow = services.prisma(p)
+    assert (flow.database_results, flow.duplicates) == (3, 1)
+    assert (flow.records_screened, flow.records_excluded) == (2, 1)
+    assert flow.pending_title_abstract == 1

@@ -95,6 +95,11 @@ def _render(item: services.ScreenItem, s: services.ScreeningSession) -> None:
     console.print("[i]nclude  [e]xclude  [m]aybe  [r]eason  [u]ndo  [q]uit", style="dim", markup=False)
 
 
+def _reason_prompt(s: services.ScreeningSession) -> str:
+    known = s.reasons()
+    return "reason (" + (", ".join(known[:12]) + ", or new words" if known else "words") + ")"
+
+
 @screen_app.command("interactive", hidden=True)
 def interactive(
     project: ProjectArg,
@@ -118,7 +123,7 @@ def interactive(
                 if key == "q":
                     break
                 if key == "r":
-                    reason = typer.prompt("reason (criterion id such as E1, or words)", default="").strip()
+                    reason = typer.prompt(_reason_prompt(s), default="").strip()
                     continue
                 if key == "u":
                     s.undo()
@@ -126,7 +131,7 @@ def interactive(
                     continue
                 if key in services.KEYS:
                     if key == "e" and not reason and s.stage == "ft":
-                        reason = typer.prompt("reason (criterion id such as E1, or words)").strip()
+                        reason = typer.prompt(_reason_prompt(s)).strip()
                     s.decide(key, reason if key == "e" else "")
                     reason = ""
                     continue
@@ -160,7 +165,7 @@ def conflicts_command(project: ProjectArg,
         for col in ("record", "stage", "decisions"):
             table.add_column(col)
         for c in found:
-            table.add_row(c.record_id, c.stage, "; ".join(
+            table.add_row(str(c.record_id), c.stage, "; ".join(
                 f"{d.reviewer}: {d.action}{' (' + d.reason + ')' if d.reason else ''}" for d in c.decisions))
         console.print(table)
 

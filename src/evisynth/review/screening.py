@@ -100,7 +100,7 @@ class ScreeningEvent(_Plain):
     refused by the database as well as here. ``reason`` is a criterion id (``E1``) or words.
     """
 
-    record_id: str
+    record_id: int
     stage: Stage
     reviewer: str
     action: Action
@@ -140,7 +140,7 @@ class StageView(_Plain):
 class RecordScreening(_Plain):
     """One record's screening: its state and every event it was given (retractions too)."""
 
-    record_id: str
+    record_id: int
     state: State = "ta:open"
     events: tuple[ScreeningEvent, ...] = ()
 
@@ -209,7 +209,7 @@ def apply(record: RecordScreening, event: ScreeningEvent, policy: Policy | None 
     policy = policy or Policy()
     rid = record.record_id
     if event.record_id != rid:
-        raise DomainError(f"event for record {event.record_id!r} applied to record {rid!r}")
+        raise DomainError(f"event for record {event.record_id} applied to record {rid}")
     if event.stage not in STAGES:
         raise DomainError(f"stage {event.stage!r} must be one of {', '.join(STAGES)}")
     if event.action not in ACTIONS:
@@ -277,7 +277,7 @@ def apply(record: RecordScreening, event: ScreeningEvent, policy: Policy | None 
     return replace(record, state=new, events=events)
 
 
-def replay(record_id: str, events: Iterable[ScreeningEvent], policy: Policy | None = None) -> RecordScreening:
+def replay(record_id: int, events: Iterable[ScreeningEvent], policy: Policy | None = None) -> RecordScreening:
     """Fold stored events through :func:`apply` (a stored history must replay cleanly)."""
     record = RecordScreening(record_id)
     for event in events:
@@ -313,7 +313,7 @@ def visible_events(record: RecordScreening, stage: Stage, viewer: str, policy: P
 class Conflict(_Plain):
     """A record whose reviewers disagree at one stage, with both decisions."""
 
-    record_id: str
+    record_id: int
     stage: Stage
     decisions: tuple[ScreeningEvent, ...]
 
@@ -537,7 +537,7 @@ RemovalReason = Literal["duplicate", "automation", "other"]
 class RecordSource(_Plain):
     """A record as PRISMA counts it: its id, the database (or register) it came from."""
 
-    record_id: str
+    record_id: int
     source: str
     register: bool = False
 
@@ -571,9 +571,9 @@ class PrismaFlow(_Plain):
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def count_prisma(records: Sequence[RecordSource], removed: Mapping[str, RemovalReason],
-                screening: Mapping[str, RecordScreening], not_retrieved: Iterable[str] = (),
-                *, criteria: Sequence[Criterion] = (), studies_of: Mapping[str, str] | None = None,
+def count_prisma(records: Sequence[RecordSource], removed: Mapping[int, RemovalReason],
+                screening: Mapping[int, RecordScreening], not_retrieved: Iterable[int] = (),
+                *, criteria: Sequence[Criterion] = (), studies_of: Mapping[int, int] | None = None,
                 ) -> PrismaFlow:
     """Count the PRISMA 2020 boxes from records, removals (duplicate links) and decisions.
 
@@ -588,10 +588,10 @@ def count_prisma(records: Sequence[RecordSource], removed: Mapping[str, RemovalR
     known = {r.record_id for r in records}
     unknown = sorted(set(removed) - known) + sorted(set(screening) - known)
     if unknown:
-        raise DomainError(f"PRISMA counts refer to unknown records: {', '.join(unknown[:5])}")
+        raise DomainError(f"PRISMA counts refer to unknown records: {', '.join(map(str, unknown[:5]))}")
     bad = sorted(r for r, why in removed.items() if why not in ("duplicate", "automation", "other"))
     if bad:
-        raise DomainError(f"removal reason for {bad[0]!r} must be duplicate, automation or other")
+        raise DomainError(f"removal reason for record {bad[0]} must be duplicate, automation or other")
     by_db: Counter[str] = Counter(r.source or "unknown" for r in records if not r.register)
     by_reg: Counter[str] = Counter(r.source or "unknown" for r in records if r.register)
     removal = Counter(removed.values())

@@ -2,8 +2,7 @@
 resolve, agreement, PRISMA 2020; and :class:`ScreeningSession`, the one-record-at-a-time
 screener that the terminal UI drives (no rendering here).
 
-Record ids are the store's integer ids; the domain (``evisynth.review.screening``) keys
-records by their text form.
+Record ids are the store's integer ids (``records.id``), as in the domain.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from evisynth.io.prisma_csv import prisma_csv
-from evisynth.plotting import figure_to_bytes, prisma2020_flow
 from evisynth.review.errors import DomainError
 from evisynth.review.links import duplicate_groups
 from evisynth.review.model import Criterion, Picos
@@ -78,8 +76,8 @@ def _stage(stage: str) -> Stage:
 
 def _event(record: RecordScreening | None, rid: int, stage: Stage, reviewer: str, action: str,
            role: str = "reviewer", reason: str = "") -> ScreeningEvent:
-    r = record or RecordScreening(str(rid))
-    return ScreeningEvent(str(rid), stage, reviewer, action, role, reason,  # type: ignore[arg-type]
+    r = record or RecordScreening(rid)
+    return ScreeningEvent(rid, stage, reviewer, action, role, reason,  # type: ignore[arg-type]
                           next_round(r, stage, reviewer, role))  # type: ignore[arg-type]
 
 
@@ -128,9 +126,9 @@ def import_decisions(project: str | os.PathLike[str] | Project, path: str | os.P
             reviewer, action = row["reviewer"].strip(), row["decision"].strip().lower()
             key = (rid, stage, reviewer, role)
             if key not in rounds:
-                rounds[key] = next_round(states.get(rid, RecordScreening(str(rid))), stage, reviewer,
+                rounds[key] = next_round(states.get(rid, RecordScreening(rid)), stage, reviewer,
                                          role)  # type: ignore[arg-type]
-            wanted.append((rid, ScreeningEvent(str(rid), stage, reviewer, action, role,  # type: ignore[arg-type]
+            wanted.append((rid, ScreeningEvent(rid, stage, reviewer, action, role,  # type: ignore[arg-type]
                                                (row.get("reason") or "").strip(), rounds[key])))
             if action == "retract":
                 rounds[key] += 1
@@ -199,13 +197,13 @@ def prisma(project: str | os.PathLike[str] | Project) -> PrismaFlow:
 
     Records whose database is a trial register (:data:`REGISTERS`) count as "Registers"."""
     with opened(project) as p:
-        sources = [RecordSource(str(s.id), s.record.database, s.record.database.strip().casefold()
+        sources = [RecordSource(s.id, s.record.database, s.record.database.strip().casefold()
                                 in REGISTERS) for s in record_store.iter_records(p)]
-        removed = {str(k): v for k, v in _removed(p).items()}
-        states = {str(k): v for k, v in store.load_screening(p).items()}
+        removed = _removed(p)
+        states = store.load_screening(p)
         texts = store.full_texts(p)
         inclusion, exclusion, _ = _criteria(p)
-    missing = [str(k) for k, t in texts.items() if t.kind == "not_retrieved"]
+    missing = [k for k, t in texts.items() if t.kind == "not_retrieved"]
     return count_prisma(sources, removed, states, missing, criteria=(*inclusion, *exclusion))
 
 
@@ -214,6 +212,8 @@ def write_prisma(flow: PrismaFlow, *, svg: Path | None = None, png: Path | None 
     """Write the diagram (SVG, PNG) and the template CSV; returns the paths written."""
     written: list[Path] = []
     if svg or png:
+        from evisynth.plotting import figure_to_bytes, prisma2020_flow  # matplotlib only when drawing
+
         fig = prisma2020_flow(flow, language=language)
         for path, fmt in ((svg, "svg"), (png, "png")):
             if path:
@@ -311,7 +311,7 @@ class ScreeningSession:
         for rid in store.record_ids(self.project):
             if rid in removed:
                 continue
-            state = states.get(rid, RecordScreening(str(rid)))
+            state = states.get(rid, RecordScreening(rid))
             mine = any(d.reviewer == self.reviewer for d in state.stage(self.stage).decisions)
             if state.state == wanted and not mine:
                 queue.append(rid)
@@ -332,13 +332,20 @@ class ScreeningSession:
             return None
         rid = self._queue[0]
         stored = record_store.get_record(self.project, rid).record
-        state = self._states.get(rid, RecordScreening(str(rid)))
+        state = self._states.get(rid, RecordScreening(rid))
         texts = store.full_texts(self.project)
         ft = texts.get(rid)
         return ScreenItem(rid, stored.title, stored.abstract, stored.database,
                           highlight(stored.title, self.keywords), highlight(stored.abstract, self.keywords),
                           visible_events(state, self.stage, self.reviewer, self.policy),
                           "" if ft is None else f"{ft.kind}: {ft.location}")
+
+    def reasons(self) -> list[str]:
+        """Reasons to choose from: the exclusion criteria's ids, then new reasons already used."""
+        used = {e.reason for s in self._states.values() for e in s.events
+                if e.action == "exclude" and e.reason}
+        ids = [c.id for c in self.exclusion]
+        return ids + sorted(used - set(ids))
 
     def decide(self, decision: str, reason: str = "") -> RecordScreening:
         """Decide the current record (``include``/``exclude``/``maybe`` or the keys i/e/m)."""

@@ -51,7 +51,7 @@ class FullText(Serializable):
 
 def _event(row: Any) -> ScreeningEvent:
     at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
-    return ScreeningEvent(str(row.record_id), row.stage, row.reviewer, row.decision, row.role,
+    return ScreeningEvent(row.record_id, row.stage, row.reviewer, row.decision, row.role,
                           row.reason, row.round, at.isoformat())
 
 
@@ -68,7 +68,7 @@ def _load(conn: Connection, ids: Sequence[int] | None, policy: Policy) -> dict[i
     for row in conn.execute(query):
         events.setdefault(row.record_id, []).append(_event(row))
     try:
-        return {rid: replay(str(rid), evs, policy) for rid, evs in events.items()}
+        return {rid: replay(rid, evs, policy) for rid, evs in events.items()}
     except DomainError as exc:  # a stored history that does not replay: the store was edited
         raise StorageError(f"stored screening decisions do not replay: {exc}") from exc
 
@@ -103,7 +103,7 @@ def add_events(project: Project, events: Iterable[tuple[int, ScreeningEvent]], a
                 if rid not in known:
                     raise DomainError(f"no record {rid} in {project.location}{where}; list the records "
                                       "for their ids; nothing was stored")
-                state = states.get(rid, RecordScreening(str(rid)))
+                state = states.get(rid, RecordScreening(rid))
                 try:
                     states[rid] = apply(state, event, policy)
                 except DomainError as exc:
