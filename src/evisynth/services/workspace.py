@@ -102,7 +102,7 @@ def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: i
         return ScreenView(session.stage, None, [], [], (), "", (), "", decided, 0, session.inclusion,
                           session.exclusion, session.keywords, session.policy)
     stored = record_store.get_record(project, rid).record
-    state = states.get(rid, RecordScreening(str(rid)))
+    state = states.get(rid, RecordScreening(rid))
     ft = screening_store.full_texts(project).get(rid)
     return ScreenView(
         session.stage, rid, segments(stored.title, highlight(stored.title, session.keywords)),
@@ -114,7 +114,7 @@ def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: i
 
 def _queued(project: Project, reviewer: str, stage: str, rid: int) -> bool:
     """Whether ``rid`` is open at ``stage`` and not yet decided by ``reviewer``."""
-    state = screening_store.load_screening(project, [rid]).get(rid, RecordScreening(str(rid)))
+    state = screening_store.load_screening(project, [rid]).get(rid, RecordScreening(rid))
     mine = any(d.reviewer == reviewer for d in state.stage(stage).decisions)  # type: ignore[arg-type]
     return state.state == f"{stage}:open" and not mine and rid in screening_store.record_ids(project)
 
