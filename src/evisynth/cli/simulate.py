@@ -42,7 +42,7 @@ def simulate(
         raise InputError(f"--seeds must be at least 1 (got {seeds})")
     progress = Progress(
         TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), disable=json_output, transient=True,
+        console=Console(stderr=True), disable=json_output or not sys.stderr.isatty(), transient=True,
     )
     with progress:
         task = progress.add_task("records", total=None)

@@ -17,23 +17,25 @@ Text features
 Classifiers (``model``)
     ``"logistic"`` (default): L2 logistic regression, ``class_weight="balanced"`` (each class
     weighted by n / (2 n_class), the role ASReview's "double"/"balanced" sampling plays);
-    ``"svm"``: linear SVM (squared hinge, balanced); ``"nb"``: complement naive Bayes on the
-    tf-idf (balanced through its per-class normalisation). The default was chosen by WSS@95
+    ``"svm"``: linear SVM (squared hinge, balanced); ``"nb"``: multinomial naive Bayes on the
+    tf-idf with balanced sample weights (ASReview 1's default classifier). The default was chosen by WSS@95
     over seeds on the two benchmark data sets (README, "Screening: active learning").
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import ComplementNB
+from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
 from evisynth.core.errors import InputError
@@ -173,12 +175,18 @@ class RelevanceRanker:
 
     def _classifier(self) -> Any:
         if self.model == "logistic":
+            # The dual problem has one variable per labelled record, not per term: with 10^4-10^5
+            # n-gram features and a few hundred decisions it is ~100 times faster than the
+            # primal solvers (measured on ADHD's 82,000 terms, 43-400 decisions: 2-7 ms CPU against
+            # 0.25-0.9 s).
             return LogisticRegression(
-                C=self.C, class_weight="balanced", solver="liblinear", random_state=self.random_state,
+                C=self.C, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000,
+                random_state=self.random_state,
             )
         if self.model == "svm":
-            return LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
-        return ComplementNB(alpha=1.0)
+            return LinearSVC(C=self.C, class_weight="balanced", dual=True, max_iter=1000,
+                             random_state=self.random_state)
+        return MultinomialNB(alpha=1.0)
 
     def fit_rows(
         self, rows: Sequence[int] | NDArray[np.integer], labels: Sequence[int] | NDArray[np.integer]
@@ -199,7 +207,17 @@ class RelevanceRanker:
                 "fitting needs at least one relevant (1) and one irrelevant (0) record "
                 f"(got labels {sorted(present)})"
             )
-        self.classifier_ = self._classifier().fit(x, y)
+        classifier = self._classifier()
+        if self.model == "nb":
+            # balanced sample weights (n / (2 n_class)): MultinomialNB has no class_weight
+            counts = np.bincount(y, minlength=2)
+            weights = (y.size / (2.0 * counts))[y]
+            self.classifier_ = classifier.fit(x, y, sample_weight=weights)
+        else:
+            with warnings.catch_warnings():
+                # A ranking needs the order of the scores, not the last digit of the optimum.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.classifier_ = classifier.fit(x, y)
 
     def fit(self, texts: Sequence[str], labels: Sequence[int]) -> RelevanceRanker:
         """Build features from ``texts`` (unless :meth:`fit_corpus` ran) and fit the classifier."""
@@ -219,7 +237,7 @@ class RelevanceRanker:
         if self.model == "svm":
             return np.asarray(clf.decision_function(x), dtype=np.float64)
         if self.model == "nb":
-            # ComplementNB's predict_proba saturates at 0/1 on long texts; the log-odds rank.
+            # predict_proba saturates at 0/1 on long texts; the joint log-odds still rank.
             jll = clf.predict_joint_log_proba(x)
             return np.asarray(jll[:, 1] - jll[:, 0], dtype=np.float64)
         return np.asarray(clf.decision_function(x), dtype=np.float64)

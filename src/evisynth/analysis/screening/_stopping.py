@@ -88,9 +88,18 @@ def _check(labels: Sequence[int] | NDArray[np.integer], n_records: int, recall_t
 
 
 def _urns(arr: NDArray[np.int64], unseen: int) -> tuple[NDArray[np.int64], ...]:
-    k = np.cumsum(arr[::-1])  # relevant among the last 1, 2, …, n_seen screened
+    """Relevant count k, size n and population n + U of the urns that can give the minimum.
+
+    For a fixed k, P(X <= k) falls as the urn grows (one more irrelevant record in sample and
+    population leaves the unseen part sparser), and so does the bound on what is left; only
+    the largest urn for each k — one that stops just before a relevant record, or spans all
+    that was screened — can hold the minimum. That leaves at most r_seen + 1 urns.
+    """
+    reverse = arr[::-1]
+    k = np.cumsum(reverse)  # relevant among the last 1, 2, …, n_seen screened
     n = np.arange(1, arr.size + 1)
-    return k, n, n + unseen
+    maximal = np.append(reverse[1:] == 1, True)
+    return k[maximal], n[maximal], n[maximal] + unseen
 
 
 def _p_value(arr: NDArray[np.int64], n_records: int, recall_target: float) -> float:
@@ -137,8 +146,8 @@ def stopping_estimate(
 
     # Largest R with P(X <= k | n + U, k + R, n) >= alpha, for every urn at once (bisection;
     # the cdf falls as R grows and is 1 at R = 0).
-    lo = np.zeros(n_seen, dtype=np.int64)
-    hi = np.full(n_seen, unseen + 1, dtype=np.int64)
+    lo = np.zeros(k.size, dtype=np.int64)
+    hi = np.full(k.size, unseen + 1, dtype=np.int64)
     while np.any(hi - lo > 1):
         mid = (lo + hi) // 2
         ok = hypergeom.cdf(k, population, k + mid, n) >= alpha

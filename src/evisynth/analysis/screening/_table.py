@@ -61,14 +61,14 @@ class SimulationSummary:
             f"Screening simulation of {self.source}: model {self.model}, {len(self.runs)} seed(s)",
             f"  records {self.n_records}, relevant {self.n_relevant}",
         ]
-        for metric, gloss in (
-            ("wss95", "work saved over random screening at 95% recall"),
-            ("wss100", "… at 100% recall"),
-            ("rrf10", "share of relevant records found in the first 10%"),
-            ("erf10", "extra relevant found over random, per relevant"),
-            ("atd", "mean records screened to find a relevant one"),
+        for metric, name, gloss in (
+            ("wss95", "WSS@95", "work saved over random screening at 95% recall"),
+            ("wss100", "WSS@100", "… at 100% recall"),
+            ("rrf10", "RRF@10", "share of relevant records found in the first 10%"),
+            ("erf10", "ERF@10", "extra relevant found over random, per relevant"),
+            ("atd", "ATD", "mean records screened to find a relevant one"),
         ):
-            lines.append(f"  {metric:<7} {self.mean(metric):8.3f} ± {self.sd(metric):.3f}   ({gloss})")
+            lines.append(f"  {name:<7} {self.mean(metric):8.3f} ± {self.sd(metric):.3f}   ({gloss})")
         stops = [r for r in self.runs if r.stop_at is not None]
         if stops:
             share = statistics.fmean(r.stop_at / r.n_records for r in stops if r.stop_at is not None)
