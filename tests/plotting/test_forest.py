@@ -18,7 +18,9 @@ from evisynth.plotting.forest import format_p_revman
 
 
 def texts(fig: Figure) -> list[str]:
-    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]  # type: ignore[no-any-return]
+    # a column's plain cells share one multi-line Text: one entry per line
+    return [line for t in fig.findobj(lambda a: hasattr(a, "get_text"))
+            for line in t.get_text().split("\n")]
 
 
 def study_effect(yi: float, vi: float, exp: bool) -> str:

@@ -49,8 +49,9 @@ def test_report_holds_prisma_counts_checks_and_quality(demo) -> None:
     jadad = [row["cells"][-1]["text"] for row in demo.content["quality"]["rows"]]
     assert [j.split()[0] for j in jadad] == ["5", "4", "5", "3"]  # seed 000 Table 1
     assert "系统评价" in html and "DP-ucMGP" in html
-    # figures are embedded (self-contained): PRISMA, RoB, and a forest plot for the pooled analysis
-    assert html.count("data:image/svg+xml;base64,") == 3
+    # figures are embedded (self-contained): PRISMA, RoB traffic light and graph, the effect
+    # direction plot, and a forest plot for the one pooled analysis (k = 2: no funnel)
+    assert html.count("data:image/svg+xml;base64,") == 5
 
 
 def test_report_escapes_text_from_the_bundle(tmp_path: Path) -> None:

@@ -226,13 +226,15 @@ def extraction(
 @app.command()
 def report(
     project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
-    out: Annotated[Path, typer.Option(help="Folder for report.html and results.json.")],
+    out: Annotated[Path | None, typer.Option(help="Folder for report.html and results.json.")] = None,
+    docx: Annotated[Path | None, typer.Option(help="Also write the report as DOCX here.")] = None,
+    tables_dir: Annotated[Path | None, typer.Option(help="Folder for every table (CSV, XLSX).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print results.json.")] = False,
 ) -> None:
-    """Write the review's HTML report and results.json."""
-    written = review_services.write_report(project, out)
+    """Write the review's HTML report and results.json (and DOCX, CSV/XLSX tables)."""
+    written = review_services.write_report(project, out, docx=docx, tables_dir=tables_dir)
     _emit(written.content, json_output,
-          lambda: console.print(f"wrote {written.html} and {written.results}"))
+          lambda: console.print("wrote " + ", ".join(map(str, written.paths()))))
 
 
 @app.command()
@@ -244,7 +246,7 @@ def demo(
     """Reproduce the vitamin K2 review (seed 000) into a project, a report and results.json."""
     written = review_services.demo(out, replace=replace)
     _emit(written.content, json_output,
-          lambda: console.print(f"wrote {written.html} and {written.results}"))
+          lambda: console.print("wrote " + ", ".join(map(str, written.paths()))))
 
 
 @app.command()

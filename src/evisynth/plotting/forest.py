@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
+from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 from scipy import stats
@@ -37,6 +39,7 @@ from evisynth.plotting.fonts import (
     note_fallback,
     resolve_language,
 )
+from evisynth.plotting.rob import _WHITE_SYMBOL, PALETTES, SYMBOLS, RobData
 
 FONT_SIZE = 8.0
 ROW_IN = 0.2  # row height in inches
@@ -70,6 +73,7 @@ LABELS: dict[str, dict[str, str]] = {
         "overall_test": "Test for overall effect",
         "subgroup_test": "Test for subgroup differences",
         "prediction": "Prediction interval",
+        "rob_legend": "Risk of bias legend",
         "favours": "Favours {}",
         "not_estimable": "Not estimable",
         "experimental": "Experimental",
@@ -92,6 +96,7 @@ LABELS: dict[str, dict[str, str]] = {
         "overall_test": "总体效应检验",
         "subgroup_test": "亚组差异检验",
         "prediction": "预测区间",
+        "rob_legend": "偏倚风险图例",
         "favours": "倾向于{}",
         "not_estimable": "无法估计",
         "experimental": "试验组",
@@ -201,6 +206,8 @@ def forest_plot(
     groups: Mapping[str, str] | str | None = None,
     digits: int = 2,
     title: str | None = None,
+    rob: RobData | None = None,
+    rob_palette: str = "cochrane",
 ) -> Figure:
     """Draw ``result`` as a RevMan 5 forest plot; returns a Figure (nothing is shown or saved).
 
@@ -211,7 +218,9 @@ def forest_plot(
     mapping, or the name of the subgroup column of ``arm_data`` (the ``by=`` given to
     ``pool``); required when ``result.subgroups`` is set. ``prediction_interval`` adds a row
     with the prediction interval under the total when the result has one. Numbers are shown
-    with ``digits`` decimals (RevMan: 2).
+    with ``digits`` decimals (RevMan: 2). ``rob`` (study → domain judgements, e.g.
+    ``rob1_judgements``) adds RevMan's risk-of-bias columns right of the plot, one coloured
+    circle per study and domain (A, B, ... with a legend under the rows), in ``rob_palette``.
     """
     if result.overall is None:
         raise ValueError("the result has no overall estimate to plot (no study was analysed)")
@@ -243,6 +252,12 @@ def forest_plot(
     membership = _membership(result, groups, arm_data)
     rows = _build_rows(result, membership, arms, arm_cols, lab, level, z, show, digits, binary,
                        prediction_interval)
+    if rob is not None:
+        if rob_palette not in PALETTES:
+            raise ValueError(f"rob_palette must be one of {', '.join(PALETTES)} (got {rob_palette!r})")
+        rows.append(_Row("text", {"study": lab["rob_legend"]}))
+        rows += [_Row("text", {"study": f"({_letter(i)}) {name}"})
+                 for i, name in enumerate(rob.domain_labels)]
 
     # Column geometry (inches)
     method = METHOD_NAMES.get(result.method, result.method)
@@ -273,7 +288,10 @@ def forest_plot(
     x += effect_w
     right_edge["effect"] = x
     plot_left = x + gap
-    width = plot_left + PLOT_IN + right_margin
+    rob_cell = 0.17
+    rob_left = plot_left + PLOT_IN + gap
+    rob_w = (len(rob.domains) * rob_cell + gap) if rob is not None else 0.0
+    width = plot_left + PLOT_IN + right_margin + rob_w
 
     header_rows = 2
     graph_rows = max(i for i, r in enumerate(rows) if r.kind not in ("text", "blank")) + 1
@@ -348,17 +366,29 @@ def forest_plot(
 
     weights = [r.study.weight for r in rows if r.study is not None and math.isfinite(r.study.weight)]
     wmax = max(weights, default=1.0) or 1.0
+    # Plain cells of a column share one multi-line Text (one layout and draw per column, not
+    # per cell: a 100-study plot has ~900 cells); bold and footnote rows stay separate.
+    columns: dict[tuple[float, str], dict[int, str]] = {}
+
+    def cell(xin: float, i: int, s: str, ha: str = "right", bold: bool = False,
+             size: float = FONT_SIZE) -> None:
+        if bold or size != FONT_SIZE or "\n" in s:
+            put(xin, float(i), s, ha=ha, bold=bold, size=size)
+        elif s:
+            columns.setdefault((xin, ha), {})[i] = s
+
+    markers: list[tuple[StudyRow, float]] = []
     for i, r in enumerate(rows):
         y = float(i)
-        put(left_margin + (0.15 if r.kind == "study" and membership else 0.0), y,
-            r.cells.get("study", ""), ha="left", bold=r.bold,
-            size=FONT_SIZE - 0.5 if r.kind == "text" else FONT_SIZE)
+        cell(left_margin + (0.15 if r.kind == "study" and membership else 0.0), i,
+             r.cells.get("study", ""), ha="left", bold=r.bold,
+             size=FONT_SIZE - 0.5 if r.kind == "text" else FONT_SIZE)
         for k in arm_cols:
-            put(right_edge[k] - pad / 2, y, r.cells.get(k, ""), bold=r.bold)
-        put(right_edge["weight"] - pad / 2, y, r.cells.get("weight", ""), bold=r.bold)
-        put(right_edge["effect"] - pad / 2, y, r.cells.get("effect", ""), bold=r.bold)
+            cell(right_edge[k] - pad / 2, i, r.cells.get(k, ""), bold=r.bold)
+        cell(right_edge["weight"] - pad / 2, i, r.cells.get("weight", ""), bold=r.bold)
+        cell(right_edge["effect"] - pad / 2, i, r.cells.get("effect", ""), bold=r.bold)
         if r.kind == "study" and r.study is not None and math.isfinite(r.study.weight):
-            _study_marker(ax, r.study, y, z, show, lo, hi, wmax)
+            markers.append((r.study, y))
         elif r.kind in ("subtotal", "overall") and r.estimate is not None:
             e = r.estimate
             gid = "diamond-overall" if r.kind == "overall" else f"diamond-{r.cells.get('group', '')}"
@@ -373,6 +403,18 @@ def forest_plot(
             ax.plot([max(show(e.pi_low), lo), min(show(e.pi_high), hi)], [y, y], color="black",
                     linewidth=1.6, solid_capstyle="butt", gid="prediction-interval")
 
+    if rob is not None:
+        _rob_columns(fig, ax, trans, rows, rob, rob_palette, rob_left / width, rob_cell / width,
+                     first_bottom, family)
+
+    _draw_markers(ax, markers, z, show, lo, hi, wmax)
+    spacing = _linespacing(fig, family)
+    for (xin, ha), lines in columns.items():
+        first, last = min(lines), max(lines)
+        fig.text(xin / width, (first + last) / 2, "\n".join(lines.get(i, "") for i in range(first, last + 1)),
+                 transform=trans, ha=ha, va="center", fontsize=FONT_SIZE, fontfamily=family,
+                 linespacing=spacing)
+
     # Favours labels under the tick labels
     fav_y = graph_rows - 0.5 + 2.2
     put(plot_left + PLOT_IN / 2 - 0.08, fav_y, lab["favours"].format(fav[0]), ha="right")
@@ -381,21 +423,78 @@ def forest_plot(
     return fig
 
 
-def _study_marker(ax: Axes, s: StudyRow, y: float, z: float, show: Any, lo: float, hi: float,
-                  wmax: float) -> None:
-    se = math.sqrt(s.vi)
-    left, right = show(s.yi - z * se), show(s.yi + z * se)
-    ax.plot([max(left, lo), min(right, hi)], [y, y], color="black", linewidth=0.8, zorder=2,
-            gid=f"ci-{s.study}")
-    for inside, edge, direction in ((left >= lo, lo, "<"), (right <= hi, hi, ">")):
-        if not inside:
-            ax.plot([edge], [y], marker=direction, color="black", markersize=3.5, clip_on=False,
-                    zorder=2)
-    est = show(s.yi)
-    if lo <= est <= hi:
-        side = max(2.5, 9.0 * math.sqrt(max(s.weight, 0.0) / wmax))
-        ax.scatter([est], [y], s=side**2, marker="s", color="#1f4e9c", edgecolors="none", zorder=3,
-                   gid=f"square-{s.study}")
+def _letter(i: int) -> str:
+    return chr(ord("A") + i) if i < 26 else str(i + 1)
+
+
+def _rob_columns(fig: Figure, ax: Axes, trans: Any, rows: list[_Row], rob: RobData, palette: str,
+                 left: float, cell: float, header_y: float, family: list[str]) -> None:
+    """RevMan's risk-of-bias columns: a letter per domain, a coloured circle per study."""
+    colours = PALETTES[palette]
+    for j, domain in enumerate(rob.domains):
+        x = left + (j + 0.5) * cell
+        fig.text(x, header_y, _letter(j), transform=trans, ha="center", va="center",
+                 fontsize=FONT_SIZE, fontweight="bold", fontfamily=family)
+        ys, faces, marks = [], [], []
+        for i, r in enumerate(rows):
+            if r.kind != "study" or r.study is None:
+                continue
+            j_ = rob.judgements.get(r.study.study, {}).get(domain)
+            if j_ is None:
+                continue
+            ys.append(float(i))
+            faces.append(colours[j_])
+            marks.append((float(i), j_))
+        if ys:
+            ax.scatter([x] * len(ys), ys, s=42, c=faces, edgecolors="#555555", linewidths=0.3,
+                       transform=trans, clip_on=False, zorder=3, gid=f"rob-{domain}")
+        for y, j_ in marks:
+            fig.text(x, y, SYMBOLS[j_], transform=trans, ha="center", va="center",
+                     fontsize=FONT_SIZE - 1.5, fontweight="bold", fontfamily=family,
+                     color="white" if (palette, j_) in _WHITE_SYMBOL else "black")
+
+
+def _linespacing(fig: Figure, family: list[str]) -> float:
+    """The ``linespacing`` that puts the lines of a multi-line Text ROW_IN apart, measured
+    (the step between lines depends on the font's metrics and matplotlib's version)."""
+    probe = [Text(0, 0, "0\n0\n0", fontsize=FONT_SIZE, fontfamily=family, linespacing=1.0),
+             Text(0, 0, "0", fontsize=FONT_SIZE, fontfamily=family, linespacing=1.0)]
+    for t in probe:
+        t.set_figure(fig)
+    three, one = (t.get_window_extent().height for t in probe)
+    step_px = (three - one) / 2
+    return ROW_IN * fig.dpi / step_px if step_px > 0 else 1.2
+
+
+def _draw_markers(ax: Axes, markers: list[tuple[StudyRow, float]], z: float, show: Any, lo: float,
+                  hi: float, wmax: float) -> None:
+    """Each study's CI line and its square (area ∝ weight); CIs past the axis end in arrows.
+    The lines are one LineCollection and the squares one scatter, however many studies."""
+    segments, squares, sizes, arrows = [], [], [], []
+    for s, y in markers:
+        se = math.sqrt(s.vi)
+        left, right = show(s.yi - z * se), show(s.yi + z * se)
+        segments.append([(max(left, lo), y), (min(right, hi), y)])
+        for inside, edge, direction in ((left >= lo, lo, "<"), (right <= hi, hi, ">")):
+            if not inside:
+                arrows.append((edge, y, direction))
+        est = show(s.yi)
+        if lo <= est <= hi:
+            squares.append((est, y))
+            sizes.append(max(2.5, 9.0 * math.sqrt(max(s.weight, 0.0) / wmax)) ** 2)
+    if not markers:
+        return
+    ax.add_collection(LineCollection(segments, colors="black", linewidths=0.8, zorder=2, gid="ci-lines"),
+                      autolim=False)
+    for direction in ("<", ">"):
+        points = [(x, y) for x, y, d in arrows if d == direction]
+        if points:
+            ax.plot(*zip(*points, strict=True), linestyle="", marker=direction, color="black",
+                    markersize=3.5, clip_on=False, zorder=2)
+    if squares:
+        xs, ys = zip(*squares, strict=True)
+        ax.scatter(xs, ys, s=sizes, marker="s", color="#1f4e9c", edgecolors="none",
+                   zorder=3, gid="squares")
 
 
 def _arm_lookup(arm_data: pd.DataFrame | None, binary: bool, measure: str

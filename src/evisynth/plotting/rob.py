@@ -25,7 +25,7 @@ from evisynth.plotting.fonts import (
     note_fallback,
     resolve_language,
 )
-from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
+from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, JadadAnswers, RobAssessment, jadad_score
 
 JUDGEMENTS = ("low", "some_concerns", "unclear", "high", "no_information")
 SYMBOLS = {"low": "+", "unclear": "?", "some_concerns": "!", "high": "\u2212", "no_information": ""}
@@ -41,10 +41,12 @@ _WHITE_SYMBOL = {("cochrane", "high"), ("colourblind", "high")}
 LABELS = {
     "en": {"low": "Low risk of bias", "unclear": "Unclear risk of bias", "some_concerns": "Some concerns",
            "high": "High risk of bias", "no_information": "No information", "overall": "Overall",
-           "study": "Study", "domains": "Domains", "percent": "Percent of studies"},
+           "study": "Study", "domains": "Domains", "percent": "Percent of studies",
+           "weight": "Percent of the analysis weight"},
     "zh": {"low": "低偏倚风险", "unclear": "偏倚风险不确定", "some_concerns": "有一定担忧",
            "high": "高偏倚风险", "no_information": "无信息", "overall": "总体", "study": "研究",
-           "domains": "领域", "percent": "研究所占百分比"},
+           "domains": "领域", "percent": "研究所占百分比",
+           "weight": "占分析权重的百分比"},
 }
 
 
@@ -76,6 +78,36 @@ def rob1_judgements(assessments: Sequence[RobAssessment], *, language: str = "en
         domains.append("overall")
         labels.append(LABELS["zh" if zh else "en"]["overall"])
     return RobData(judgements, tuple(domains), tuple(labels))
+
+
+JADAD_DOMAINS = ("randomisation", "blinding", "withdrawals", "overall")
+JADAD_LABELS = {
+    "en": ("Randomisation (described, method)", "Double blinding (described, method)",
+           "Withdrawals and dropouts described", "Jadad score >= 3"),
+    "zh": ("随机化（是否描述及方法）", "双盲（是否描述及方法）", "退出与失访的描述", "Jadad 评分 ≥ 3"),
+}
+
+
+def _jadad_item(done: bool, method: str) -> str:
+    if not done or method == "inappropriate":
+        return "high"
+    return "low" if method == "appropriate" else "unclear"
+
+
+def jadad_judgements(answers: Mapping[str, JadadAnswers], *, language: str = "en") -> RobData:
+    """Jadad items as plot data (Jadad 1996): randomisation and double blinding are low risk
+    when described with an appropriate method, unclear when the method is not described, and
+    high when not done or done inappropriately; withdrawals low when described; the overall
+    column is low for a score of 3 or more (the usual cut-off for a high-quality report)."""
+    judgements = {}
+    for study, a in answers.items():
+        judgements[study] = {
+            "randomisation": _jadad_item(a.randomised, a.randomisation_method),
+            "blinding": _jadad_item(a.double_blind, a.blinding_method),
+            "withdrawals": "low" if a.withdrawals_described else "high",
+            "overall": "low" if jadad_score(a) >= 3 else "high",
+        }
+    return RobData(judgements, JADAD_DOMAINS, JADAD_LABELS["zh" if language == "zh" else "en"])
 
 
 def _check(data: RobData, palette: str) -> None:
@@ -155,10 +187,21 @@ def traffic_light_plot(data: RobData, *, palette: str = "cochrane", language: st
 
 
 def summary_plot(data: RobData, *, palette: str = "cochrane", language: str = "en",
-                 include_overall: bool = True) -> Figure:
+                 include_overall: bool = True, weights: Mapping[str, float] | None = None) -> Figure:
     """Horizontal stacked bars: for each domain, the percent of studies judged low, unclear
-    (some concerns) and high risk (RevMan's "risk of bias graph")."""
+    (some concerns) and high risk (RevMan's "risk of bias graph").
+
+    ``weights`` (study → weight, e.g. the meta-analysis weights in %) makes each bar the share
+    of the total weight rather than of the studies (robvis ``rob_summary(weighted = TRUE)``);
+    every study with a judgement needs a weight >= 0.
+    """
     _check(data, palette)
+    if weights is not None:
+        missing = [s for s in data.judgements if s not in weights]
+        if missing:
+            raise ValueError(f"weights has no weight for {', '.join(missing[:3])}")
+        if any(not w >= 0 for w in weights.values()):
+            raise ValueError("weights must be >= 0")
     lang: Language = resolve_language(language)
     lab = LABELS[lang]
     pairs = [(d, label) for d, label in zip(data.domains, data.domain_labels, strict=True)
@@ -174,11 +217,13 @@ def summary_plot(data: RobData, *, palette: str = "cochrane", language: str = "e
     order = [j for j in ("low", "some_concerns", "unclear", "high", "no_information")]
     present = [j for j in order if any(j in row.values() for row in data.judgements.values())]
     for row, (domain, _) in enumerate(pairs):
-        values = [row_j.get(domain) for row_j in data.judgements.values()]
-        counted = [v for v in values if v is not None]
+        counted = [(study, row_j[domain]) for study, row_j in data.judgements.items()
+                   if row_j.get(domain) is not None]
+        weight = {study: (1.0 if weights is None else float(weights[study])) for study, _ in counted}
+        total = sum(weight.values())
         left = 0.0
         for j in present:
-            share = 100.0 * counted.count(j) / len(counted) if counted else 0.0
+            share = 100.0 * sum(weight[st] for st, v in counted if v == j) / total if total else 0.0
             if share:
                 ax.barh(row, share, left=left, height=0.7, color=colours[j], edgecolor="#555555",
                         linewidth=0.4, gid=f"bar-{domain}-{j}")
@@ -189,7 +234,7 @@ def summary_plot(data: RobData, *, palette: str = "cochrane", language: str = "e
     ax.set_yticklabels([label for _, label in pairs], fontfamily=family, fontsize=8)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_xticklabels(["0%", "25%", "50%", "75%", "100%"], fontsize=8)
-    ax.set_xlabel(lab["percent"], fontfamily=family, fontsize=8)
+    ax.set_xlabel(lab["percent" if weights is None else "weight"], fontfamily=family, fontsize=8)
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +17,12 @@ from evisynth.review.appraisal import (
     jadad_score,
 )
 from evisynth.review.certainty import (
+    LEVEL_SYMBOLS,
     LEVELS_ZH,
     Certainty,
     Rating,
+    RelativeEffect,
+    absolute_effect,
     suggest_imprecision,
     suggest_inconsistency,
     suggest_publication_bias,
@@ -130,6 +134,23 @@ def narrative_table(review: Review) -> dict[str, Any] | None:
             "directions": [d.to_dict() for d in directions]}
 
 
+def _certainty(review: Review, s: SynthesisResult, summaries: Mapping[str, str]
+               ) -> tuple[Certainty, int, int]:
+    """evisynth's suggested GRADE rating for one analysis, its participants and studies."""
+    included = [i for i in s.inclusion if i.included]
+    ids = {st.id for st in review.studies if st.label in {i.study for i in included}}
+    participants = int(sum(r.get("n1", 0) + r.get("n2", 0) for r in s.table))
+    e = s.result.overall if s.result is not None else None
+    ratings: list[Rating] = [
+        suggest_risk_of_bias({k: v for k, v in summaries.items() if k in ids}),
+        suggest_inconsistency(e.i2 if e else None, e.q_p if e else None, len(included)),
+        Rating("indirectness", 0, "not judged by evisynth: the reviewer's call"),
+        suggest_imprecision(participants, e.ci_low if e else None, e.ci_high if e else None),
+        suggest_publication_bias(len(included)),
+    ]
+    return Certainty("randomised", tuple(ratings)), participants, len(included)
+
+
 def grade_table(review: Review, syntheses: list[SynthesisResult],
                 appraisals: Appraisals) -> dict[str, Any] | None:
     """Summary of Findings rows with evisynth's suggested GRADE ratings per analysis."""
@@ -139,23 +160,13 @@ def grade_table(review: Review, syntheses: list[SynthesisResult],
     summaries = rob_summaries(review, appraisals)
     rows = []
     for s in syntheses:
-        included = [i for i in s.inclusion if i.included]
-        ids = {st.id for st in review.studies if st.label in {i.study for i in included}}
-        participants = int(sum(r.get("n1", 0) + r.get("n2", 0) for r in s.table))
+        certainty, participants, k = _certainty(review, s, summaries)
         e = s.result.overall if s.result is not None else None
-        ratings: list[Rating] = [
-            suggest_risk_of_bias({k: v for k, v in summaries.items() if k in ids}),
-            suggest_inconsistency(e.i2 if e else None, e.q_p if e else None, len(included)),
-            Rating("indirectness", 0, "not judged by evisynth: the reviewer's call"),
-            suggest_imprecision(participants, e.ci_low if e else None, e.ci_high if e else None),
-            suggest_publication_bias(len(included)),
-        ]
-        certainty = Certainty("randomised", tuple(ratings))
         level = LEVELS_ZH[certainty.level] if zh else certainty.level
         effect = "—"
         if e is not None and s.result is not None:
             effect = (f"{s.result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f})")
-        rows.append([s.spec.title, f"{participants} ({len(included)})", effect, level,
+        rows.append([s.spec.title, f"{participants} ({k})", effect, level,
                      "; ".join(certainty.reasons) or "—"])
     columns = (["结局", "受试者（研究数）", "效应 (95% CI)", "证据质量", "降级理由"] if zh else
                ["Outcome", "Participants (studies)", "Effect (95% CI)", "Certainty", "Reasons"])
@@ -163,3 +174,96 @@ def grade_table(review: Review, syntheses: list[SynthesisResult],
             "GRADE ratings are evisynth's suggestions from the data (the review itself did not "
             "grade the evidence); the reviewers' judgement decides.")
     return {"columns": columns, "rows": rows, "note": note}
+
+
+_LEVEL_EN = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
+
+
+def _weighted_mean(table: tuple[dict[str, Any], ...], mean: str, n: str) -> float | None:
+    pairs = [(float(r[mean]), float(r[n])) for r in table if r.get(mean) is not None and r.get(n)]
+    total = sum(w for _, w in pairs)
+    return sum(m * w for m, w in pairs) / total if total else None
+
+
+def sof_table(review: Review, syntheses: list[SynthesisResult],
+              appraisals: Appraisals) -> dict[str, Any] | None:
+    """The Summary of Findings table in the GRADEpro layout (Cochrane Handbook v6, 14.1.6).
+
+    Columns: outcome; anticipated absolute effects — the risk (or mean) with the comparator
+    and with the intervention; the relative effect; participants (studies); the certainty
+    (⊕ symbols, level and lettered footnotes giving each reason for downgrading); comments.
+    Binary outcomes: the comparator risk is the pooled control-arm risk (Σ events / Σ total)
+    and the risk with the intervention follows Handbook 14.1.5 (``absolute_effect``).
+    Continuous outcomes: the comparator mean is the control arms' mean weighted by size, and
+    the intervention column gives the pooled difference ("MD 0.5 higher (0.1 lower to 1.1
+    higher)"), as GRADEpro words it.
+    """
+    if not syntheses:
+        return None
+    zh = _zh(review)
+    summaries = rob_summaries(review, appraisals)
+    outcomes = {o.id: o for o in review.outcomes}
+    rows: list[list[str]] = []
+    footnotes: list[str] = []
+    for s in syntheses:
+        certainty, participants, k = _certainty(review, s, summaries)
+        outcome = outcomes.get(s.spec.outcome)
+        unit = outcome.unit if outcome is not None else ""
+        marks = []
+        for reason in certainty.reasons:
+            if reason not in footnotes:
+                footnotes.append(reason)
+            marks.append(_footnote_mark(footnotes.index(reason) + 1))
+        level = LEVELS_ZH[certainty.level] if zh else _LEVEL_EN[certainty.level]
+        grade = f"{LEVEL_SYMBOLS[certainty.level]} {level}" + (f" ({', '.join(marks)})" if marks else "")
+        studies = f"{participants} ({k} {'项 RCT' if zh else ('RCT' if k == 1 else 'RCTs')})"
+        if k == 0:
+            grade = studies = "—"
+        comparator, intervention, relative = "—", "—", "—"
+        r = s.result
+        if r is not None and r.overall is not None:
+            e = r.overall
+            if r.measure in ("RR", "OR"):
+                rel = RelativeEffect(r.measure, math.exp(e.estimate), math.exp(e.ci_low),  # type: ignore[arg-type]
+                                     math.exp(e.ci_high))
+                relative = str(rel)
+                events = sum(float(x.get("e2", 0)) for x in s.table)
+                total = sum(float(x.get("n2", 0)) for x in s.table)
+                if total > 0 and 0 < events < total:
+                    a = absolute_effect(rel, events / total)
+                    per = "每 1000 人" if zh else "per 1,000"
+                    comparator = f"{round(a.assumed_risk * 1000)} {per}"
+                    intervention = (f"{round(a.corresponding_risk * 1000)} {per} "
+                                    f"({round(a.corresponding_low * 1000)} {'至' if zh else 'to'} "
+                                    f"{round(a.corresponding_high * 1000)})")
+            else:
+                # an SMD pools outcomes on different scales: no comparator mean to show
+                mean = _weighted_mean(s.table, "m2", "n2") if r.measure != "SMD" else None
+                if mean is not None:
+                    shown = f"{mean:.0f}" if abs(mean) >= 1000 else f"{mean:.3g}"
+                    comparator = (f"平均 {shown} {unit}".strip() if zh else
+                                  f"The mean was {shown} {unit}".strip())
+                intervention = _difference_text(r.measure, e.estimate, e.ci_low, e.ci_high, zh)
+        rows.append([s.spec.title, comparator, intervention, relative, studies, grade,
+                     s.not_pooled_because])
+    columns = (["结局", "对照组风险/均值", "干预组（95% CI）", "相对效应（95% CI）",
+                "受试者（研究数）", "证据质量（GRADE）", "备注"] if zh else
+               ["Outcomes", "Risk with control", "Risk with intervention (95% CI)",
+                "Relative effect (95% CI)", "№ of participants (studies)",
+                "Certainty of the evidence (GRADE)", "Comments"])
+    notes = [f"{_footnote_mark(i + 1)}. {text}" for i, text in enumerate(footnotes)]
+    return {"columns": columns, "rows": rows, "footnotes": notes}
+
+
+def _footnote_mark(i: int) -> str:
+    return chr(ord("a") + i - 1) if i <= 26 else str(i)
+
+
+def _difference_text(measure: str, est: float, low: float, high: float, zh: bool) -> str:
+    """GRADEpro's wording of a mean difference: 'MD 0.5 higher (0.1 lower to 1.1 higher)'."""
+    def side(x: float) -> str:
+        if zh:
+            return f"高 {abs(x):.2f}" if x >= 0 else f"低 {abs(x):.2f}"
+        return f"{abs(x):.2f} {'higher' if x >= 0 else 'lower'}"
+
+    return f"{measure} {side(est)} ({side(low)} {'至' if zh else 'to'} {side(high)})"
