@@ -80,6 +80,9 @@ def test_the_report_downloads_as_html(review) -> None:  # type: ignore[no-untype
     r = client.get(f"/p/{slug}/report.html")
     assert r.status_code == 200 and r.headers["content-disposition"].startswith("attachment")
     assert "<html" in r.text[:500].lower()
+    r = client.get(f"/p/{slug}/report.docx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"  # a DOCX is a zip
+    assert r.headers["content-disposition"] == f'attachment; filename="{slug}-report.docx"'
 
 
 def test_risk_of_bias_form_saves_judgements_with_support(review) -> None:  # type: ignore[no-untyped-def]

@@ -286,6 +286,16 @@ def report_html(project: Project) -> str:
     return review_report(project)[0]
 
 
+def report_docx(project: Project) -> bytes:
+    """The review's report as a Word document (the same as ``evisynth report --docx``)."""
+    from evisynth.services.review import build_report
+
+    docx = build_report(project, docx=True).docx
+    if docx is None:
+        raise DomainError("the DOCX report could not be built")
+    return docx
+
+
 # ---------------------------------------------------------------------------------------------
 # Full texts
 

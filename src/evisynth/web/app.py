@@ -385,6 +385,12 @@ def create_app(settings: Settings) -> FastAPI:
         return HTMLResponse(html, headers={"Content-Disposition": disposition,
                                            "Content-Security-Policy": "script-src 'none'"})
 
+    @app.get("/p/{slug}/report.docx")
+    def report_docx(ctx: Member) -> Response:
+        return Response(workspace.report_docx(server.project(ctx.slug)),
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"Content-Disposition": f'attachment; filename="{ctx.slug}-report.docx"'})
+
     return app
 
 
