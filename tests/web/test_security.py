@@ -138,3 +138,18 @@ def test_an_invitation_works_once(app: TestClient, site: Site) -> None:
     assert app.get(f"/p/{site.slug}").status_code == 200
     app.cookies.clear()
     assert app.get(f"/invite/{token}").status_code == 404
+
+
+def test_signing_out_ends_the_session_on_the_server(app: TestClient) -> None:
+    csrf = sign_in(app, "rita")
+    token = app.cookies.get("evisynth_session")
+    assert token and app.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    app.cookies.set("evisynth_session", token, domain="testserver")  # a copied cookie is no use
+    r = app.get("/projects", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_the_pages_refuse_framing_and_inline_scripts(app: TestClient) -> None:
+    r = app.get("/login")
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in r.headers["content-security-policy"]
