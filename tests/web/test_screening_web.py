@@ -132,3 +132,30 @@ def test_the_owner_edits_the_criteria_and_roles(app: TestClient, site: Site) -> 
     page = app.get(f"/p/{site.slug}/screen").text
     assert '<option value="E2">animal studies</option>' in page  # the reasons offered
     assert "<b>I1</b> adults on dialysis" in page  # the criteria beside the record
+
+
+RIS = """TY  - JOUR
+TI  - Vitamin K2 in peritoneal dialysis: a pilot trial
+AB  - Forty patients on peritoneal dialysis received menaquinone-7.
+PY  - 2021
+ER  -
+
+TY  - JOUR
+TI  - Rats fed warfarin develop aortic calcification
+AB  - An animal model.
+PY  - 2019
+ER  -
+"""
+
+
+def test_the_owner_imports_records_from_a_ris_upload(app: TestClient, site: Site) -> None:
+    before = counts(app, site.slug)["records-screened"]
+    csrf = sign_in(app, "olga")
+    r = app.post(f"/p/{site.slug}/records", data={"csrf": csrf, "source": "Embase"},
+                 files={"file": ("export.ris", RIS.encode(), "application/x-research-info-systems")},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert counts(app, site.slug)["records-screened"] == before + 2
+    bad = app.post(f"/p/{site.slug}/records", data={"csrf": csrf},
+                   files={"file": ("export.ris", b"\x00\x01 not a bibliography", "text/plain")})
+    assert bad.status_code == 400
