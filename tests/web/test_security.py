@@ -153,3 +153,14 @@ def test_the_pages_refuse_framing_and_inline_scripts(app: TestClient) -> None:
     r = app.get("/login")
     assert r.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in r.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(("wanted", "landing"), [
+    ("/p/x/screen", "/p/x/screen"), ("//evil.example", "/projects"), ("/\\evil.example", "/projects"),
+    ("https://evil.example", "/projects")])
+def test_after_login_only_local_pages_are_reached(app: TestClient, wanted: str, landing: str) -> None:
+    app.cookies.clear()
+    token = csrf_of(app.get("/login").text)
+    r = app.post("/login", data={"name": "rita", "password": PASSWORD, "csrf": token, "next": wanted},
+                 follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == landing

@@ -162,7 +162,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/projects") -> HTMLResponse:
-        return render(request, "login.html", next=next if next.startswith("/") else "/projects")
+        return render(request, "login.html", next=_local(next))
 
     @app.post("/login")
     def login(request: Request, name: Annotated[str, Form()], password: Annotated[str, Form()],
@@ -174,7 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
             return render(request, "login.html", 429, error=str(exc), next=next)
         except AuthError as exc:
             return render(request, "login.html", 401, error=str(exc), next=next)
-        response = back(next if next.startswith("/") and not next.startswith("//") else "/projects")
+        response = back(_local(next))
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                             secure=settings.secure_cookies)
         return response
@@ -392,6 +392,12 @@ def create_app(settings: Settings) -> FastAPI:
                         headers={"Content-Disposition": f'attachment; filename="{ctx.slug}-report.docx"'})
 
     return app
+
+
+def _local(path: str) -> str:
+    """``path`` if it stays on this site ("/..." but not "//host" or "/\\host"), else /projects."""
+    ok = path.startswith("/") and path[1:2] not in ("/", "\\") and "\n" not in path and "\r" not in path
+    return path if ok else "/projects"
 
 
 def _words(text: str) -> tuple[str, ...]:
