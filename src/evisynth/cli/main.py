@@ -17,9 +17,9 @@ from scipy.stats import norm
 from evisynth import services
 from evisynth.cli import dedup as dedup_cli
 from evisynth.cli import records as records_cli
-from evisynth.cli import rm5
-from evisynth.cli.appraise import appraise as appraise_command
+from evisynth.cli import rm5, screening, serve, simulate
 from evisynth.cli import search as search_cli
+from evisynth.cli.appraise import appraise as appraise_command
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
 from evisynth.io.errors import ImportFormatError
@@ -139,6 +139,10 @@ def pool(
 
 app.command("import-rm5")(rm5.import_rm5)
 app.command("appraise")(appraise_command)
+app.add_typer(screening.screen_app, name="screen")
+app.command("prisma")(screening.prisma_command)
+app.command("simulate")(simulate.simulate)
+app.command("serve")(serve.serve)
 
 
 ActorOption = Annotated[

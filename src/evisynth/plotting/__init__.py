@@ -7,7 +7,7 @@ from evisynth.plotting.export import figure_to_bytes
 from evisynth.plotting.fonts import cjk_font_available, figure_notes
 from evisynth.plotting.forest import forest_plot
 from evisynth.plotting.funnel import funnel_plot
-from evisynth.plotting.prisma import prisma_flow
+from evisynth.plotting.prisma import prisma2020_flow, prisma_flow
 from evisynth.plotting.rob import (
     RobData,
     jadad_judgements,
@@ -33,6 +33,7 @@ __all__ = [
     "jadad_judgements",
     "judgements_from_mapping",
     "leave_one_out_plot",
+    "prisma2020_flow",
     "prisma_flow",
     "rob1_judgements",
     "rob1_summary",

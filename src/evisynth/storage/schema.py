@@ -373,3 +373,144 @@ class RecordLinkRow(Base):
     status: Mapped[str] = mapped_column(String)
     decided_by: Mapped[str] = mapped_column(String)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+SCREENING_STAGES = ("ta", "ft")
+SCREENING_ACTIONS = ("include", "exclude", "maybe", "retract")
+FULL_TEXT_KINDS = ("file", "url", "not_retrieved")
+
+
+class ScreeningDecisionRow(Base):
+    """One screening event (``evisynth.review.screening.ScreeningEvent``); append-only.
+
+    A decision, an undo (``decision = 'retract'``, ``undo`` true) or an arbiter's resolution.
+    ``round`` counts the reviewer's earlier undos at this record and stage, so the unique key
+    refuses a double submit in the database itself (two writers at the same moment: one wins,
+    the other is refused and nothing is lost). Triggers refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "screening_decisions"
+    __table_args__ = (
+        UniqueConstraint("record_id", "stage", "reviewer", "role", "round", "undo"),
+        CheckConstraint("stage IN ('ta', 'ft')", name="stage"),
+        CheckConstraint("role IN ('reviewer', 'arbiter')", name="role"),
+        CheckConstraint("decision IN ('include', 'exclude', 'maybe', 'retract')", name="decision"),
+        CheckConstraint("(decision = 'retract') = undo", name="undo"),
+        Index("ix_screening_decisions_record_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    stage: Mapped[str] = mapped_column(String)
+    reviewer: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    decision: Mapped[str] = mapped_column(String)
+    undo: Mapped[bool] = mapped_column(Boolean)
+    round: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FullTextRow(Base):
+    """A record's full text: a file path or URL, or "not retrieved"; the newest row counts."""
+
+    __tablename__ = "full_texts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('file', 'url', 'not_retrieved')", name="kind"),
+        Index("ix_full_texts_record_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    kind: Mapped[str] = mapped_column(String)
+    location: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScreeningSettingRow(Base):
+    """Screening settings by name: ``reviewers`` (1 or 2), ``keywords`` ({include, exclude})."""
+
+    __tablename__ = "screening_settings"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+# Web accounts (revision 0004). They live in the server's own database (``evisynth serve
+# --data-dir``); a project database carries the same tables, empty.
+WEB_ROLES = ("owner", "reviewer", "arbiter")
+
+
+class UserRow(Base):
+    """A web account; ``password_hash`` is an Argon2id hash (never the password)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    password_hash: Mapped[str] = mapped_column(String)
+    is_admin: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebProjectRow(Base):
+    """A project the server serves: its slug (URL part), title and database location."""
+
+    __tablename__ = "web_projects"
+
+    slug: Mapped[str] = mapped_column(String, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MembershipRow(Base):
+    """A user's role in one served project: owner, reviewer or arbiter."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'reviewer', 'arbiter')", name="role"),)
+
+    project: Mapped[str] = mapped_column(ForeignKey("web_projects.slug"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String)
+
+
+class WebSessionRow(Base):
+    """A server-side login session; the cookie holds the token, the table its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf: Mapped[str] = mapped_column(String)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InvitationRow(Base):
+    """An invitation to join a project with a role; the link holds the token, the table its hash."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'reviewer', 'arbiter')", name="role"),)
+
+    token_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    project: Mapped[str] = mapped_column(ForeignKey("web_projects.slug"))
+    role: Mapped[str] = mapped_column(String)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class LoginAttemptRow(Base):
+    """One login attempt (account name as typed, client address), for throttling."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_name_ip_at", "name", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    ip: Mapped[str] = mapped_column(String)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,399 @@
+"""What the web pages show, computed from the project (no HTML here): the screening view of
+one record with its keyword highlighting, progress and the criteria; conflicts with their
+records; the PRISMA figure; the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evisynth.analysis import pool
+from evisynth.analysis.review import SynthesisResult, synthesise
+from evisynth.core.results import format_p
+from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
+from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
+from evisynth.review.errors import DomainError
+from evisynth.review.extraction import compare_extractions
+from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance
+from evisynth.review.screening import (
+    Conflict,
+    Keywords,
+    Policy,
+    RecordScreening,
+    ScreeningEvent,
+    Span,
+    highlight,
+    visible_events,
+)
+from evisynth.services import screening as screening_services
+from evisynth.storage import records as record_store
+from evisynth.storage import screening as screening_store
+from evisynth.storage.project import Project
+
+#: A piece of text and how it is marked: "" (plain), "include" or "exclude".
+Segment = tuple[str, str]
+
+
+def segments(text: str, spans: Sequence[Span]) -> list[Segment]:
+    """Split ``text`` at the keyword spans (non-overlapping, in order) for rendering."""
+    out: list[Segment] = []
+    at = 0
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.start < at:
+            continue
+        if s.start > at:
+            out.append((text[at:s.start], ""))
+        out.append((text[s.start:s.end], s.kind))
+        at = s.end
+    if at < len(text):
+        out.append((text[at:], ""))
+    return out
+
+
+@dataclass(frozen=True)
+class ScreenView:
+    """One record to screen (or none left) and what surrounds it."""
+
+    stage: str
+    record_id: int | None
+    title: list[Segment]
+    abstract: list[Segment]
+    keywords: tuple[str, ...]
+    source: str
+    visible: tuple[ScreeningEvent, ...]
+    full_text: str
+    decided: int
+    remaining: int
+    inclusion: tuple[Criterion, ...]
+    exclusion: tuple[Criterion, ...]
+    words: Keywords
+    policy: Policy
+
+    @property
+    def progress(self) -> float:
+        total = self.decided + self.remaining
+        return 100.0 if total == 0 else 100.0 * self.decided / total
+
+
+def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: int | None = None,
+                relevance: bool = False) -> ScreenView:
+    """The record ``reviewer`` screens next at ``stage`` (``prefer`` first if it is still
+    queued for them; active-learning order when ``relevance``)."""
+    order = screening_services.relevance_order(project) if relevance else None
+    session = screening_services.session(project, reviewer, stage, order)
+    states = screening_store.load_screening(project)
+    decided = sum(1 for s in states.values()
+                  if any(d.reviewer == reviewer for d in s.stage(session.stage).decisions))
+    item = session.current()
+    rid = item.record_id if item else None
+    if prefer is not None and rid is not None and prefer != rid and \
+            _queued(project, reviewer, session.stage, prefer):
+        rid = prefer
+    if rid is None:
+        return ScreenView(session.stage, None, [], [], (), "", (), "", decided, 0, session.inclusion,
+                          session.exclusion, session.keywords, session.policy)
+    stored = record_store.get_record(project, rid).record
+    state = states.get(rid, RecordScreening(rid))
+    ft = screening_store.full_texts(project).get(rid)
+    return ScreenView(
+        session.stage, rid, segments(stored.title, highlight(stored.title, session.keywords)),
+        segments(stored.abstract, highlight(stored.abstract, session.keywords)), stored.keywords,
+        stored.database, visible_events(state, session.stage, reviewer, session.policy),
+        "" if ft is None else ft.kind, decided, session.remaining, session.inclusion, session.exclusion,
+        session.keywords, session.policy)
+
+
+def _queued(project: Project, reviewer: str, stage: str, rid: int) -> bool:
+    """Whether ``rid`` is open at ``stage`` and not yet decided by ``reviewer``."""
+    state = screening_store.load_screening(project, [rid]).get(rid, RecordScreening(rid))
+    mine = any(d.reviewer == reviewer for d in state.stage(stage).decisions)  # type: ignore[arg-type]
+    return state.state == f"{stage}:open" and not mine and rid in screening_store.record_ids(project)
+
+
+def undo(project: Project, reviewer: str, stage: str, record_id: int) -> RecordScreening:
+    """Withdraw the reviewer's decision on the record (a retraction is appended)."""
+    states = screening_store.load_screening(project, [record_id])
+    state = states.get(record_id)
+    mine = state is not None and any(d.reviewer == reviewer for d in state.stage(stage).decisions)  # type: ignore[arg-type]
+    if not mine:
+        raise DomainError(f"you have no decision on record {record_id} to undo")
+    return screening_services.decide(project, record_id, stage, reviewer, "retract")
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    conflict: Conflict
+    title: str
+    abstract: str
+
+
+def conflict_views(project: Project, stage: str | None = None) -> list[ConflictView]:
+    out = []
+    for c in screening_services.list_conflicts(project, stage):
+        r = record_store.get_record(project, int(c.record_id)).record
+        out.append(ConflictView(c, r.title, r.abstract))
+    return out
+
+
+def prisma_svg(project: Project, language: str = "en") -> bytes:
+    return figure_to_bytes(prisma2020_flow(screening_services.prisma(project), language=language), "svg")
+
+
+def prisma_counts(project: Project) -> dict[str, Any]:
+    return screening_services.prisma(project).to_dict()
+
+
+def import_records(project: Project, path: str, actor: str, source: str = "") -> int:
+    """Read a bibliographic export (RIS, MEDLINE, BibTeX, EndNote XML, CSV …) into the project."""
+    from evisynth.io.records import read_records
+
+    records = read_records(path, source=source or None)
+    return record_store.add_records(project, records, actor, source=source).record_count
+
+
+# ---------------------------------------------------------------------------------------------
+# Analysis, extraction and the report
+
+#: Presets (``evisynth.pool(preset=...)``): RevMan 5's or metafor's conventions; the tau²
+#: estimator each uses by default is shown (RevMan 5: DerSimonian–Laird; metafor: REML).
+PRESETS = {"revman5": "DL", "metafor": "REML"}
+MEASURES = ("MD", "SMD", "RR", "OR", "RD")
+MODELS = ("random", "fixed")
+STATISTICS = ("mean", "sd", "n", "events", "total", "median", "p")
+
+
+@dataclass(frozen=True)
+class AnalysisView:
+    """One analysis as chosen on the page: the synthesis, its forest plot (SVG data URI)
+    and heterogeneity statistics as text."""
+
+    outcomes: tuple[tuple[str, str], ...]
+    outcome: str
+    timepoint: str
+    measure: str
+    model: str
+    preset: str
+    synthesis: SynthesisResult | None
+    forest: str
+    heterogeneity: dict[str, str]
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+
+
+def analysis_view(project: Project, outcome: str = "", measure: str = "", model: str = "random",
+                  preset: str = "revman5") -> AnalysisView:
+    """Pool ``outcome`` (default: the first planned analysis) with the measure, model and
+    preset chosen; the time point and studies follow the planned analysis of that outcome."""
+    if preset not in PRESETS:
+        raise DomainError(f"preset {preset!r} must be revman5 or metafor")
+    if model not in MODELS:
+        raise DomainError(f"model {model!r} must be random or fixed")
+    if measure and measure not in MEASURES:
+        raise DomainError(f"measure {measure!r} must be one of {', '.join(MEASURES)}")
+    review = project.load_review()
+    outcomes = tuple((o.id, o.name_en or o.name) for o in review.outcomes)
+    planned = {a.outcome: a for a in review.analyses}
+    first = review.analyses[0].outcome if review.analyses else (outcomes[0][0] if outcomes else "")
+    outcome = outcome or first
+    if not outcome:
+        return AnalysisView(outcomes, "", "", measure, model, preset, None, "", {})
+    if outcome not in {o for o, _ in outcomes}:
+        raise DomainError(f"outcome {outcome!r} is not in this review; choose one of the list")
+    kind = next(o.kind for o in review.outcomes if o.id == outcome)
+    base = planned.get(outcome) or AnalysisSpec(
+        id=outcome, title=outcome, outcome=outcome, timepoint="end",
+        measure="RR" if kind == "binary" else "MD")
+    spec = replace(base, measure=measure or base.measure, model=model, tau2=PRESETS[preset],
+                   method="IV")
+    synthesis = synthesise(review, spec)
+    if synthesis.result is not None:  # the same table, pooled under the preset's conventions
+        frame = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id"])
+        synthesis = replace(synthesis, result=pool(frame, measure=spec.measure, model=model, preset=preset))
+    forest, heterogeneity = "", {}
+    result = synthesis.result
+    if result is not None and result.overall is not None:
+        e = result.overall
+        heterogeneity = {"k": str(e.k), "estimate": _fmt(e.estimate),
+                         "ci": f"{_fmt(e.ci_low)} to {_fmt(e.ci_high)}", "p": format_p(e.p),
+                         "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
+                         "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": spec.tau2}
+        if result.k > 1:
+            arm_data = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id", "note"],
+                                                                errors="ignore")
+            fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language)
+            forest = "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
+    return AnalysisView(outcomes, outcome, spec.timepoint, spec.measure, model, preset, synthesis, forest,
+                        heterogeneity)
+
+
+@dataclass(frozen=True)
+class ExtractionView:
+    studies: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # id, label, arms (id, label)
+    outcomes: tuple[tuple[str, str], ...]
+    extractors: tuple[str, ...]
+    values: tuple[ExtractedValue, ...]
+    comparison: dict[str, Any] | None
+
+
+def extraction_view(project: Project, first: str = "", second: str = "") -> ExtractionView:
+    """The form's choices (built from the protocol's outcome list and the studies' arms), the
+    values entered, and the discrepancies between two extractors side by side."""
+    review = project.load_review()
+    extractors = tuple(sorted({v.provenance.extractor for v in review.values}))
+    comparison = None
+    if first and second:
+        c = compare_extractions(review.values, first, second)
+        comparison = {"first": first, "second": second, "agreed": len(c.agreed),
+                      "keys_compared": c.keys_compared, "agreement": c.agreement,
+                      "discrepancies": [{"key": "/".join(d.key), "kind": d.kind,
+                                         "first": None if d.first is None else d.first.value,
+                                         "second": None if d.second is None else d.second.value}
+                                        for d in c.discrepancies]}
+    return ExtractionView(
+        tuple((s.id, s.label, tuple((a.id, a.label) for a in s.arms)) for s in review.studies),
+        tuple((o.id, o.name_en or o.name) for o in review.outcomes), extractors, review.values, comparison)
+
+
+def enter_value(project: Project, *, study: str, arm: str, outcome: str, timepoint: str, statistic: str,
+                value: float, extractor: str, location: str, unit: str = "") -> None:
+    """Store one extracted value (or change the extractor's own value of the same key)."""
+    if statistic not in STATISTICS:
+        raise DomainError(f"statistic {statistic!r} must be one of {', '.join(STATISTICS)}")
+    review = project.load_review()
+    reports = next((s.reports for s in review.studies if s.id == study), ())
+    v = ExtractedValue(study, arm, outcome, timepoint.strip(), statistic, value, unit,
+                       Provenance(reports[0].id if reports else "", location.strip() or "web form",
+                                  extractor=extractor, extracted_at=dt.date.today().isoformat()))
+    mine = any(x.key == v.key and x.provenance.extractor == extractor for x in review.values)
+    (project.set_value if mine else project.add_value)(v, extractor)
+
+
+def report_html(project: Project) -> str:
+    """The review's full HTML report (the same as ``evisynth report``)."""
+    from evisynth.services.review import review_report
+
+    return review_report(project)[0]
+
+
+def report_docx(project: Project) -> bytes:
+    """The review's report as a Word document (the same as ``evisynth report --docx``)."""
+    from evisynth.services.review import build_report
+
+    docx = build_report(project, docx=True).docx
+    if docx is None:
+        raise DomainError("the DOCX report could not be built")
+    return docx
+
+
+# ---------------------------------------------------------------------------------------------
+# Full texts
+
+PDF_MAGIC = b"%PDF-"
+
+
+def attach_pdf(project: Project, folder: Path, record_id: int, data: bytes, actor: str, *,
+               max_bytes: int) -> Path:
+    """Keep an uploaded PDF with the project (``folder``) and link it to the record.
+
+    Refused unless it starts with the PDF signature ``%PDF-`` (whatever its name or declared
+    type says) and is at most ``max_bytes`` long."""
+    if len(data) > max_bytes:
+        raise DomainError(f"the file is larger than {max_bytes // 2**20} MiB; upload a smaller PDF")
+    if not data.startswith(PDF_MAGIC):
+        raise DomainError("the file is not a PDF (it does not start with %PDF-); upload the article's PDF")
+    record_store.get_record(project, record_id)  # an unknown record is refused before writing
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    path = folder / f"record-{record_id}-{digest}.pdf"
+    path.write_bytes(data)
+    screening_services.set_full_text(project, record_id, "file", str(path), actor)
+    return path
+
+
+def pdf_of(project: Project, folder: Path, record_id: int) -> Path:
+    """The record's uploaded PDF; refused when it has none (or its file lies outside ``folder``)."""
+    ft = screening_store.full_texts(project).get(record_id)
+    if ft is None or ft.kind != "file":
+        raise DomainError(f"record {record_id} has no uploaded full text")
+    path = Path(ft.location).resolve()
+    if path.parent != folder.resolve() or not path.is_file():
+        raise DomainError(f"record {record_id}'s full text is not a file kept by this server")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk of bias (Cochrane RoB 1)
+
+
+@dataclass(frozen=True)
+class RobView:
+    studies: tuple[tuple[str, str], ...]
+    study: str
+    domains: tuple[tuple[str, str], ...]  # id, label
+    answers: dict[str, dict[str, str]]  # the chosen study's stored answers
+    table: tuple[tuple[str, dict[str, str]], ...]  # study label, domain → judgement
+
+
+def rob_view(project: Project, study: str = "") -> RobView:
+    review = project.load_review()
+    appraisals = project.load_appraisals()
+    studies = tuple((s.id, s.label) for s in review.studies)
+    study = study or (studies[0][0] if studies else "")
+    if study and study not in {s for s, _ in studies}:
+        raise DomainError(f"no study {study!r} in this review")
+    english = review.protocol.language != "zh"
+    domains = tuple((d, ROB1_LABELS[d][0 if english else 1]) for d in ROB1_DOMAINS)
+    table = tuple((label, {d: str(a.get("judgement", ""))
+                           for d, a in appraisals.get(sid, {}).get("rob1", {}).items()})
+                  for sid, label in studies)
+    return RobView(studies, study, domains, dict(appraisals.get(study, {}).get("rob1", {})), table)
+
+
+def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], actor: str) -> None:
+    """Store a study's RoB 1 judgements (each domain: judgement, support quote, location)."""
+    filled = {d: a for d, a in answers.items() if a.get("judgement")}
+    RobAssessment.from_dict(study, filled)  # validates: known domains, judgement, support text
+    project.save_appraisal(study, "rob1", filled, actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# The protocol (owner)
+
+
+def _criteria_lines(text: str, prefix: str) -> tuple[Criterion, ...]:
+    """One criterion a line, ``ID: text`` or just text (numbered ``I1``, ``I2`` … then)."""
+    out = []
+    for n, line in enumerate((x.strip() for x in text.splitlines() if x.strip()), start=1):
+        ident, sep, rest = line.partition(":")
+        if sep and ident.strip() and " " not in ident.strip() and rest.strip():
+            out.append(Criterion(ident.strip(), rest.strip()))
+        else:
+            out.append(Criterion(f"{prefix}{n}", line))
+    ids = [c.id for c in out]
+    if len(set(ids)) != len(ids):
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        raise DomainError(f"criterion ids repeat ({', '.join(repeated)}); give each line its own id")
+    return tuple(out)
+
+
+def criteria_text(criteria: Sequence[Criterion]) -> str:
+    return "\n".join(f"{c.id}: {c.text}" for c in criteria)
+
+
+def save_protocol(project: Project, actor: str, *, question: str, inclusion: str,
+                  exclusion: str) -> None:
+    """Change the protocol's question and criteria (one per line, ``ID: text``)."""
+    review = project.load_review()
+    protocol = replace(review.protocol, question=question.strip(), inclusion=_criteria_lines(inclusion, "I"),
+                       exclusion=_criteria_lines(exclusion, "E"))
+    project.save_review(replace(review, protocol=protocol), actor)
