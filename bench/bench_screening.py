@@ -29,6 +29,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,10 @@ def metrics(labels: list[int]) -> dict[str, float]:
 
 
 def run_asreview(python: str, request: dict[str, Any]) -> Any:
-    proc = subprocess.run([python, str(HERE / "_asreview_runner.py")], input=json.dumps(request),
-                          capture_output=True, text=True, check=False)
+    # ASReview leaves a cache file in its working directory: run it in a scratch folder.
+    with tempfile.TemporaryDirectory() as scratch:
+        proc = subprocess.run([python, str(HERE / "_asreview_runner.py")], input=json.dumps(request),
+                              capture_output=True, text=True, check=False, cwd=scratch)
     if proc.returncode != 0:
         raise RuntimeError(f"ASReview runner failed: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout)
