@@ -29,6 +29,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,17 @@ DATASETS = {"ADHD": "ADHD.csv", "Kitchenham 2010": "Kitchenham_2010.csv"}
 METRICS = ("wss95", "wss100", "rrf10", "atd")
 
 
+def ranker_for(variant: str, seed: int) -> RelevanceRanker:
+    """``logistic``, ``svm:1:1`` (C 1, relevant weight 1), ``nb::1`` → a RelevanceRanker."""
+    model, *rest = variant.split(":")
+    options: dict[str, Any] = {"random_state": seed}
+    if rest and rest[0]:
+        options["C"] = float(rest[0])
+    if len(rest) > 1 and rest[1]:
+        options["relevant_weight"] = float(rest[1])
+    return RelevanceRanker(model, **options)
+
+
 def load(path: Path) -> tuple[list[str], np.ndarray]:
     frame = pd.read_csv(path)
     texts = (frame["title"].fillna("").astype(str) + " " + frame["abstract"].fillna("").astype(str))
@@ -63,8 +75,10 @@ def metrics(labels: list[int]) -> dict[str, float]:
 
 
 def run_asreview(python: str, request: dict[str, Any]) -> Any:
-    proc = subprocess.run([python, str(HERE / "_asreview_runner.py")], input=json.dumps(request),
-                          capture_output=True, text=True, check=False)
+    # ASReview leaves a cache file in its working directory: run it in a scratch folder.
+    with tempfile.TemporaryDirectory() as scratch:
+        proc = subprocess.run([python, str(HERE / "_asreview_runner.py")], input=json.dumps(request),
+                              capture_output=True, text=True, check=False, cwd=scratch)
     if proc.returncode != 0:
         raise RuntimeError(f"ASReview runner failed: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout)
@@ -85,7 +99,7 @@ def retrain_times(texts: list[str], labels: np.ndarray, model: str, n_records: i
     pick = rng.choice(len(texts), n_records, replace=True)
     big_texts = [texts[i] for i in pick]
     big_labels = labels[pick]
-    ranker = RelevanceRanker(model).fit_corpus(big_texts)
+    ranker = ranker_for(model, 0).fit_corpus(big_texts)
     out = {}
     for size in sizes:
         relevant = np.flatnonzero(big_labels == 1)
@@ -107,7 +121,9 @@ def retrain_times(texts: list[str], labels: np.ndarray, model: str, n_records: i
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--models", default="logistic")
+    parser.add_argument("--models", default="logistic", help=(
+        "comma-separated variants MODEL[:C[:RELEVANT_WEIGHT]], e.g. logistic,svm:1:1,nb::1; "
+        "omitted parts take RelevanceRanker's defaults"))
     parser.add_argument("--asreview-python", default=os.environ.get(
         "EVISYNTH_ASREVIEW_PYTHON", "/work/wt/bench-venv-asr/bin/python"))
     parser.add_argument("--json", type=Path, default=None)
@@ -129,7 +145,7 @@ def main() -> None:
             for model in models:
                 start = time.perf_counter()
                 sim = simulate(texts, y, seed=seed, prior_rows=priors.tolist(),
-                               ranker=RelevanceRanker(model, random_state=seed), stop_check_every=0)
+                               ranker=ranker_for(model, seed), stop_check_every=0)
                 key = f"evisynth {model}"
                 seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
                 labels = [int(v) for v in y[list(sim.order)][len(priors):]]

@@ -2,7 +2,9 @@
 
 Definitions: asreview-insights 1.6.1 ``algorithms.py``/``metrics.py`` (see the module
 docstring of ``evisynth.analysis.screening._metrics``). Where a case comes from
-asreview-insights' own ``tests/test_metrics.py`` it says so.
+asreview-insights' own ``tests/test_metrics.py`` it says so. The hand-computed WSS cases were
+also run through asreview-insights 1.6.1's ``_wss`` (bench/_asreview_runner.py, task
+"insights"), which gives 0.5/0.5 and 0.74/-0.02 as well.
 """
 
 from __future__ import annotations

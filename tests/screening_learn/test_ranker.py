@@ -110,3 +110,20 @@ def test_simulation_is_deterministic_with_a_seed() -> None:
     b = simulate(texts, y, seed=4)
     assert a.order == b.order and a.wss95 == b.wss95
     assert sorted(a.order) == list(range(60))
+
+
+def test_relevant_weight_and_the_cap_on_irrelevant_decisions() -> None:
+    texts = [f"statin cholesterol trial {i}" for i in range(3)]
+    texts += [f"knee surgery case {i}" for i in range(30)]
+    rows = np.arange(33)
+    y = np.r_[np.ones(3, dtype=int), np.zeros(30, dtype=int)]
+    capped = RelevanceRanker(max_irrelevant=5, random_state=2).fit_corpus(texts)
+    first = capped.fit_rows(rows, y).score_rows(rows)
+    assert np.array_equal(first, capped.fit_rows(rows, y).score_rows(rows))  # seeded subset
+    assert first[:3].min() > first[3:].max()
+    heavy = RelevanceRanker(relevant_weight=10.0).fit_corpus(texts).fit_rows(rows, y)
+    light = RelevanceRanker(relevant_weight=1.0).fit_corpus(texts).fit_rows(rows, y)
+    # more weight on relevant records raises every score (the intercept moves towards them)
+    assert heavy.score_rows(rows).mean() > light.score_rows(rows).mean()
+    with pytest.raises(InputError, match="max_irrelevant"):
+        RelevanceRanker(max_irrelevant=0).fit_corpus(texts)

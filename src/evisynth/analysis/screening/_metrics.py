@@ -2,21 +2,21 @@
 
 Every function takes ``labels``: the relevance (1/0) of the records in the order they were
 screened, **prior-knowledge records left out**, padded with zeros to ``n_records − n_priors``
-when the run stopped early (asreview-insights 1.6 ``utils.get_simulation_labels``; before
-1.3 it padded to ``n_records``, which shifts WSS slightly). Source: asreview-insights
-``algorithms.py`` and ``metrics.py`` (``_recall_values``, ``_wss_values``, ``_erf_values``,
-``_slice_metric``, ``_time_to_discovery``), version 1.6.1.
+when the run stopped early (asreview-insights 1.6 ``utils.get_simulation_labels``; older
+releases padded to ``n_records``, which shifts WSS slightly). Below, n = ``len(labels)``.
+Source: asreview-insights ``algorithms.py`` and ``metrics.py`` (``_recall_values``,
+``_wss_values``, ``_erf_values``, ``_slice_metric``, ``_time_to_discovery``), version 1.6.1.
 
 - **Recall curve**: after i records, recall = (relevant found in the first i) / (relevant in
   ``labels``).
 - **RRF@x** (Relevant Records Found): the recall after screening the fraction x of the
   records; insights' ``recall(state, x)``. ASReview reports RRF@10 (x = 0.10).
 - **WSS@r** (Work Saved over Sampling): for the j-th relevant record, j = 1..R, the number of
-  records by which it was found earlier than under random screening, divided by
-  ``n_records``. Random screening finds it at the first i where
-  ``round(linspace(0, R, n_records))[i] >= j`` (NumPy's round half to even). WSS@r takes the
-  largest j with j / R <= r (``searchsorted(..., side="right") - 1``), so with R = 45 WSS@95
-  is read at the 42nd relevant record (93.3 %), exactly as insights does.
+  records by which it was found earlier than under random screening, divided by n. Random
+  screening finds it at the first i where ``round(linspace(0, R, n))[i] >= j`` (NumPy's
+  round half to even). WSS@r takes the largest j with j / R <= r
+  (``searchsorted(..., side="right") - 1``), so with R = 45 WSS@95 is read at the 42nd
+  relevant record (93.3 %), exactly as insights does.
 - **ERF@x** (Extra Relevant records Found): (found − random baseline) / R after the fraction
   x of the records.
 - **Time to discovery** of a relevant record: its 1-based position in the screening order

@@ -9,7 +9,7 @@ built once for the whole data set.
 Once every relevant record has been found the remaining order cannot change any metric (they
 are all irrelevant), so the loop stops there (ASReview's ``stop_if="min"``) and the rest is
 appended in the last model's order. The metrics use the screening order without the priors,
-padded to the data set's size (see :mod:`._metrics`).
+complete (see :mod:`._metrics`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ class SimulationResult:
     """One simulated screening run.
 
     ``order``: corpus rows in screening order, priors first (``n_priors`` of them).
-    ``recall``: recall after each record of the padded order without the priors (insights'
-    x axis: record i / ``n_records``). ``stop_at``: records screened (priors included) when
+    ``recall``: recall after each record of the order without the priors (insights' x axis:
+    record i / (``n_records`` − ``n_priors``)). ``stop_at``: records screened (priors included) when
     the stopping test (:func:`.stopping_estimate`, τ = 0.95, α = 0.05, checked every
     ``stop_check_every`` records) first said stop, and ``recall_at_stop`` the true recall then.
     """
@@ -184,7 +184,7 @@ def simulate(
 
     full = y[np.asarray(order, dtype=np.int64)]
     n_priors = priors.size
-    padded = full[n_priors:]  # insights' labels: the order without the priors, complete
+    padded = full[n_priors:]  # insights' labels: the order without the priors
     stop_at = first_stop(full, n, every=stop_check_every) if stop_check_every > 0 else None
     recall_at_stop = None if stop_at is None else float(full[:stop_at].sum() / n_rel)
     return SimulationResult(
