@@ -436,18 +436,14 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         return f"review:{rule}", "needs_review", score
     many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
     same_issue = pages_match and volume_match and yi == yj and year_known
-    if (set(conflicts) == {"pages"} and ts == 1.0 and long_title and aus == 1.0
-            and min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 2
-            and volume_match and yi == yj):
-        # the same title and byline (three or more authors) in the same year and volume, on
-        # other pages: a journal's two editions (Chinese and English), or a reprint
-        return "title+authors+year+volume", "auto", score
     # the whole citation: journal, year, volume and the same range of two or more pages; the
     # authors agree or one record has none; a typo in a number of the title does not veto it
     same_range = bool(pi and pj) and pi[0] == pj[0] and pi[0][1] < pi[0][2]
-    if (same_issue and same_range and (not conflicts or (conflicts == ["title numbers"] and ts >= 0.9))
-            and (authors_match or not f.first_author[i] or not f.first_author[j])
-            and f.journal[i] and f.journal[j] and journals_compatible(f.journal[i], f.journal[j])):
+    citation = (same_issue and same_range
+                and (authors_match or not f.first_author[i] or not f.first_author[j])
+                and bool(f.journal[i] and f.journal[j])
+                and journals_compatible(f.journal[i], f.journal[j]))
+    if citation and conflicts == ["title numbers"] and ts >= 0.9:
         return "journal+year+volume+page-range", "auto", score
     # a Cochrane review and its update: the same review number (CD006828) and title
     if (set(conflicts) <= {"year", "volume"} and ts >= 0.95 and authors_match and pi and pj
@@ -478,6 +474,8 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if same_issue and same_start and many_authors and aus >= 0.9 and authors_match:
         # a translated title: same authors, same year, volume and page range
         return "authors+year+volume+pages", "auto", score
+    if citation:
+        return "journal+year+volume+page-range", "auto", score
     if same_issue and authors_match:
         return "review:bibliographic", "needs_review", score
     if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
