@@ -19,8 +19,14 @@ Three steps, each kept simple enough to explain to a reviewer:
    PMIDs, page ranges that do not overlap, different volumes, years more than one apart,
    different numbers in the titles, a notice against an article, a conference abstract against
    an article, journal names that cannot abbreviate each other) vetoes merging and leaves at
-   most a ``needs_review`` link. Pairs in different languages (Chinese and English versions of
-   one study) are never merged automatically: they go to the review queue.
+   most a ``needs_review`` link. Two exceptions, each on evidence that outweighs the conflict:
+   one whole citation (journal, year, volume, the same range of two or more pages) despite a
+   differing number in the titles (a typo: "p6INK4a" / "p16INK4a"), and a Cochrane review and
+   its update (the same review number, "CD006828", and title, in other years). Pairs in
+   different languages (Chinese and English versions of one study) are never merged
+   automatically: they go to the review queue. A pair that no title rule settles is still
+   certain when it shares the whole citation and no author contradicts it (one record may
+   have none): ``journal+year+volume+page-range``.
 
 The result holds links, never deletions: :mod:`evisynth.review.links` turns them into groups
 and PRISMA counts.
@@ -60,7 +66,8 @@ _IDENTIFYING = frozenset({"doi", "pmid", "prefix", "suffix"})
 #: Rule names, most certain first (a link records the one that fired).
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
-    "title-contained+authors+pages", "authors+year+volume+pages",
+    "title-contained+authors+pages", "authors+year+volume+pages", "journal+year+volume+page-range",
+    "cochrane-review-number",
     "review:doi", "review:pmid", "review:title", "review:bibliographic",
     "review:conflict:<what conflicts>", "review:cross-language",
 )
