@@ -19,8 +19,14 @@ Three steps, each kept simple enough to explain to a reviewer:
    PMIDs, page ranges that do not overlap, different volumes, years more than one apart,
    different numbers in the titles, a notice against an article, a conference abstract against
    an article, journal names that cannot abbreviate each other) vetoes merging and leaves at
-   most a ``needs_review`` link. Pairs in different languages (Chinese and English versions of
-   one study) are never merged automatically: they go to the review queue.
+   most a ``needs_review`` link. Two exceptions, each on evidence that outweighs the conflict:
+   one whole citation (journal, year, volume, the same range of two or more pages) despite a
+   differing number in the titles (a typo: "p6INK4a" / "p16INK4a"), and a Cochrane review and
+   its update (the same review number, "CD006828", and title, in other years). Pairs in
+   different languages (Chinese and English versions of one study) are never merged
+   automatically: they go to the review queue. A pair that no title rule settles is still
+   certain when it shares the whole citation and no author contradicts it (one record may
+   have none): ``journal+year+volume+page-range``.
 
 The result holds links, never deletions: :mod:`evisynth.review.links` turns them into groups
 and PRISMA counts.
@@ -60,7 +66,8 @@ _IDENTIFYING = frozenset({"doi", "pmid", "prefix", "suffix"})
 #: Rule names, most certain first (a link records the one that fired).
 RULES: tuple[str, ...] = (
     "doi", "pmid", "title+authors+year", "title+journal+pages", "title+authors+pages",
-    "title-contained+authors+pages", "authors+year+volume+pages",
+    "title-contained+authors+pages", "authors+year+volume+pages", "journal+year+volume+page-range",
+    "cochrane-review-number",
     "review:doi", "review:pmid", "review:title", "review:bibliographic",
     "review:conflict:<what conflicts>", "review:cross-language",
 )
@@ -335,11 +342,24 @@ def _candidate_pairs(f: _Features, window: int) -> np.ndarray:
     return np.stack([codes // n, codes % n], axis=1)
 
 
+def _abbreviates(short: str, word: str) -> bool:
+    """Whether ``short`` may abbreviate ``word``: a prefix ("clin" / "clinical"), or, as ISO 4
+    abbreviations drop letters, the same first letter and the rest in order ("dtsch" /
+    "deutsche", "wochenschr" / "wochenschrift")."""
+    if word.startswith(short):
+        return True
+    if len(short) < 3 or short[0] != word[0]:
+        return False
+    rest = iter(word[1:])
+    return all(c in rest for c in short[1:])
+
+
 def journals_compatible(a: str, b: str) -> bool:
     """Whether two (stop-word-free, folded) journal names may name one journal: either is
     empty, they share most words, or the shorter is an abbreviation of the longer (each word
     a prefix of a later word in order: "j clin oncol" / "journal clinical oncology", or the
-    initials: "bmj" / "british medical journal", "jpen" / "jpen journal parenteral …")."""
+    initials: "bmj" / "british medical journal", "jpen" / "jpen journal parenteral …"), with
+    letters dropped as ISO 4 does ("dtsch med wochenschr" / "deutsche medizinische …")."""
     if not a or not b or a == b:
         return True
     wa, wb = a.split(), b.split()
@@ -351,7 +371,7 @@ def journals_compatible(a: str, b: str) -> bool:
         return True
     k = 0
     for word in short:
-        while k < len(long_) and not long_[k].startswith(word):
+        while k < len(long_) and not _abbreviates(word, long_[k]):
             k += 1
         if k == len(long_):
             return False
@@ -421,11 +441,26 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         if ts >= 0.8 and not set(conflicts) & {"notice", "doi", "pmid"}:
             return rule, "auto", max(score, 0.99)
         return f"review:{rule}", "needs_review", score
+    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
+    same_issue = pages_match and volume_match and yi == yj and year_known
+    # the whole citation: journal, year, volume and the same range of two or more pages; the
+    # authors agree or one record has none; a typo in a number of the title does not veto it
+    same_range = bool(pi and pj) and pi[0] == pj[0] and pi[0][1] < pi[0][2]
+    citation = (same_issue and same_range
+                and (authors_match or not f.first_author[i] or not f.first_author[j])
+                and bool(f.journal[i] and f.journal[j])
+                and journals_compatible(f.journal[i], f.journal[j]))
+    if citation and conflicts == ["title numbers"] and ts >= 0.9:
+        return "journal+year+volume+page-range", "auto", score
+    # a Cochrane review and its update: the same review number (CD006828) and title
+    if (set(conflicts) <= {"year", "volume"} and ts >= 0.95 and authors_match and pi and pj
+            and pi[0][0] == "cd" and pi[0] == pj[0] and "cochrane" in f.journal[i]
+            and "cochrane" in f.journal[j]):
+        return "cochrane-review-number", "auto", score
     if conflicts:
         if ts >= 0.9 and (authors_match or pages_match):
             return "review:conflict:" + "+".join(conflicts), "needs_review", score
         return None
-    many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
     # a short title ("Empyema thoracis") is only certain with the whole byline and the issue
     short_title_certain = (ts == 1.0 and many_authors and aus >= 0.9 and volume_match
                            and year_known and yi == yj)
@@ -437,7 +472,6 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
             return "title+journal+pages", "auto", score
     if ts >= 0.9 and authors_match and pages_match and (yi == yj or not year_known):
         return "title+authors+pages", "auto", score
-    same_issue = pages_match and volume_match and yi == yj and year_known
     if (ev.contained >= 0.97 and min(len(f.title[i]), len(f.title[j])) >= 40 and authors_match
             and same_issue):
         return "title-contained+authors+pages", "auto", score
@@ -447,6 +481,8 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     if same_issue and same_start and many_authors and aus >= 0.9 and authors_match:
         # a translated title: same authors, same year, volume and page range
         return "authors+year+volume+pages", "auto", score
+    if citation:
+        return "journal+year+volume+page-range", "auto", score
     if same_issue and authors_match:
         return "review:bibliographic", "needs_review", score
     if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
