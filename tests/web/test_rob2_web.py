@@ -92,3 +92,29 @@ def test_an_unanswered_question_or_a_skipped_one_answered_is_refused(review) -> 
     # 2.3 is asked only if Y/PY/NI to 2.1 or 2.2 (both N here)
     r = client.post(f"/p/{slug}/rob2", data=_form(csrf, **{"q2.3": "Y"}))
     assert r.status_code == 400 and "2.3 is asked only if" in r.text
+
+
+def test_two_assessors_are_kept_apart_and_their_discrepancies_listed(review) -> None:  # type: ignore[no-untyped-def]
+    client, slug = review
+    study = "kurnatowska2015"
+    csrf = sign_in(client, "rui")
+    r = client.post(f"/p/{slug}/rob2", data=_form(csrf, study=study, copy="mine"), follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("copy=mine")
+    csrf = sign_in(client, "olga")
+    page = client.get(f"/p/{slug}/rob2?study={study}&copy=mine").text
+    assert 'name="D1.support" value=""' in page  # olga's own form starts empty, not rui's
+    # olga: 4.5 PY, so D4 high (4.3 Y, 4.4 PY, 4.5 PY) and overall high; rui: 4.5 PN
+    r = client.post(f"/p/{slug}/rob2", data=_form(csrf, study=study, copy="mine", **{"q4.5": "PY"}),
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(f"/p/{slug}/rob2?study={study}&copy=mine").text
+    side = page.split('id="rob2-assessors"')[1]
+    assert "olga vs rui: 3 discrepancies" in side
+    assert re.findall(r"<li>([^<]*)</li>", side) == [
+        "4.5: olga PY, rui PN", "D4 judgement: olga high, rui some concerns",
+        "overall: olga high, rui some concerns"]
+    assert side.count('class="differs"') == 3
+    # neither own copy is the agreed assessment the report uses
+    summary = page.split('id="rob2-summary"')[1]
+    assert "Kurnatowska" not in summary and "kurnatowska" not in summary
+    assert client.post(f"/p/{slug}/rob2", data=_form(csrf, study=study, copy="theirs")).status_code == 400

@@ -24,7 +24,15 @@ from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions
 from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance
-from evisynth.review.rob2 import ASKED_IF, DOMAIN_NAMES, QUESTIONS, Rob2Assessment, assessment_from_dict
+from evisynth.review.rob2 import (
+    ASKED_IF,
+    DOMAIN_NAMES,
+    QUESTIONS,
+    Rob2Assessment,
+    Rob2Discrepancy,
+    assessment_from_dict,
+    compare_assessments,
+)
 from evisynth.review.screening import (
     Conflict,
     Keywords,
@@ -391,6 +399,14 @@ class Rob2View:
     assessment: Rob2Assessment | None
     table: tuple[tuple[str, str, dict[str, str], str], ...]  # study, outcome, domain → judgement, overall
     error: str = ""
+    copy: str = "agreed"  # the form edits the agreed assessment (tool rob2) or the user's own
+    assessors: tuple[tuple[str, Rob2Assessment], ...] = ()  # each assessor's own, by name
+    discrepancies: tuple[tuple[str, str, tuple[Rob2Discrepancy, ...]], ...] = ()  # per pair
+
+    @property
+    def differing(self) -> frozenset[str]:
+        """The items (question ids, "D1 judgement", …) on which any two assessors differ."""
+        return frozenset(d.item for _, _, found in self.discrepancies for d in found)
 
 
 def _rob2_domains() -> tuple[tuple[str, str, tuple[Rob2Question, ...]], ...]:
@@ -399,10 +415,24 @@ def _rob2_domains() -> tuple[tuple[str, str, tuple[Rob2Question, ...]], ...]:
                  for d in QUESTIONS)
 
 
-def rob2_view(project: Project, study: str = "", *, entered: dict[str, Any] | None = None,
-              error: str = "") -> Rob2View:
-    """The RoB 2 page for ``study`` (default: the first study); ``entered``: answers sent
-    back with ``error`` when they were refused, shown instead of the stored ones."""
+#: Each assessor's own RoB 2 of a study is kept as its own appraisal tool, ``rob2_user<id>``
+#: (the account's id; the name goes in ``assessor``), beside the agreed one (``rob2``).
+ROB2_OWN = "rob2_user"
+
+
+def rob2_tool(copy: str, user_id: int) -> str:
+    if copy not in ("agreed", "mine"):
+        raise DomainError(f"copy {copy!r} must be agreed or mine")
+    return "rob2" if copy == "agreed" else f"{ROB2_OWN}{user_id}"
+
+
+def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed",
+              entered: dict[str, Any] | None = None, error: str = "") -> Rob2View:
+    """The RoB 2 page for ``study`` (default: the first study): the form of the agreed
+    assessment or of the user's own (``copy``), every assessor's own side by side with their
+    discrepancies; ``entered``: answers sent back with ``error`` when they were refused,
+    shown instead of the stored ones."""
+    tool = rob2_tool(copy, user_id)
     review = project.load_review()
     appraisals = project.load_appraisals()
     studies = tuple((s.id, s.label) for s in review.studies)
@@ -415,11 +445,17 @@ def rob2_view(project: Project, study: str = "", *, entered: dict[str, Any] | No
         if stored is not None:
             a = assessment_from_dict(sid, stored)
             table.append((label, a.outcome, {d.domain: d.judgement for d in a.domains}, a.overall))
-    stored = dict(appraisals.get(study, {}).get("rob2", {}))
+    tools = appraisals.get(study, {})
+    stored = dict(tools.get(tool, {}))
     assessment = assessment_from_dict(study, stored) if stored and entered is None else None
+    assessors = tuple(sorted(((str(data.get("assessor") or name), assessment_from_dict(study, data))
+                              for name, data in tools.items() if name.startswith(ROB2_OWN)),
+                             key=lambda x: x[0]))
+    pairs = tuple((a, b, compare_assessments(x, y)) for i, (a, x) in enumerate(assessors)
+                  for b, y in assessors[i + 1:])
     return Rob2View(studies, study, tuple((o.id, o.name_en or o.name) for o in review.outcomes),
                     _rob2_domains(), entered if entered is not None else stored, assessment, tuple(table),
-                    error)
+                    error, copy, assessors, pairs)
 
 
 def rob2_form(form: Mapping[str, str]) -> dict[str, Any]:
@@ -441,9 +477,12 @@ def rob2_form(form: Mapping[str, str]) -> dict[str, Any]:
             "domains": domains}
 
 
-def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str) -> Rob2Assessment:
+def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str, *, copy: str = "agreed",
+              user_id: int = 0) -> Rob2Assessment:
     """Check a study's RoB 2 (every asked question answered, support text, a reason for each
-    judgement that differs from the algorithm's) and store it as tool ``rob2``."""
+    judgement that differs from the algorithm's) and store it: the agreed one as tool
+    ``rob2`` (the report's), the assessor's own (``copy="mine"``) as ``rob2_user<id>``."""
+    tool = rob2_tool(copy, user_id)
     review = project.load_review()
     if study not in {s.id for s in review.studies}:
         raise DomainError(f"no study {study!r} in this review")
@@ -452,7 +491,7 @@ def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str) ->
         raise DomainError(f"RoB 2 is judged for one result: choose an outcome of the protocol "
                           f"({', '.join(sorted(outcomes)) or 'none yet'})")
     assessment = assessment_from_dict(study, data)
-    project.save_appraisal(study, "rob2", data, actor)
+    project.save_appraisal(study, tool, {**data, "assessor": actor} if copy == "mine" else data, actor)
     return assessment
 
 

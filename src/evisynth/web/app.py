@@ -381,22 +381,23 @@ def create_app(settings: Settings) -> FastAPI:
         return back(f"/p/{ctx.slug}/rob?study={quote(study)}")
 
     @app.get("/p/{slug}/rob2", response_class=HTMLResponse)
-    def rob2(request: Request, ctx: Member, study: str = "") -> HTMLResponse:
-        view = workspace.rob2_view(server.project(ctx.slug), study)
+    def rob2(request: Request, ctx: Member, study: str = "", copy: str = "agreed") -> HTMLResponse:
+        view = workspace.rob2_view(server.project(ctx.slug), study, user_id=ctx.session.user.id, copy=copy)
         return render(request, "rob2.html", ctx=ctx, view=view, answers=ROB2_ANSWERS)
 
     @app.post("/p/{slug}/rob2")
     async def save_rob2(request: Request, ctx: Screener) -> Response:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        study = form.get("study", "")
+        study, copy = form.get("study", ""), form.get("copy", "agreed")
         data = workspace.rob2_form(form)
-        project = server.project(ctx.slug)
+        project, user_id = server.project(ctx.slug), ctx.session.user.id
         try:
-            workspace.save_rob2(project, study, data, ctx.name)
+            workspace.save_rob2(project, study, data, ctx.name, copy=copy, user_id=user_id)
         except (DomainError, StorageError) as exc:  # the form again, with what was entered
-            view = workspace.rob2_view(project, study, entered=data, error=str(exc))
+            view = workspace.rob2_view(project, study, user_id=user_id, copy=copy, entered=data,
+                                       error=str(exc))
             return render(request, "rob2.html", 400, ctx=ctx, view=view, answers=ROB2_ANSWERS)
-        return back(f"/p/{ctx.slug}/rob2?study={quote(study)}")
+        return back(f"/p/{ctx.slug}/rob2?study={quote(study)}&copy={quote(copy)}")
 
     @app.get("/p/{slug}/report.html")
     def report(ctx: Member) -> Response:
