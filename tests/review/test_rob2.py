@@ -120,3 +120,26 @@ def test_overrides_need_a_reason_and_answers_are_checked() -> None:
         assess_domain("D1", {"1.4": "Y"}, "x")
     with pytest.raises(DomainError, match="must be one of"):
         assess_domain("D1", {"1.1": "yes"}, "x")
+
+
+def test_two_assessors_differ_where_an_answer_a_judgement_or_the_outcome_differs() -> None:
+    from evisynth.review.rob2 import assessment_from_dict, compare_assessments
+
+    base = {"D1": {"1.1": "Y", "1.2": "Y", "1.3": "N"}, "D2": {"2.1": "N", "2.2": "N", "2.6": "Y"},
+            "D3": {"3.1": "Y"}, "D4": {"4.1": "N", "4.2": "N", "4.3": "N"},
+            "D5": {"5.1": "Y", "5.2": "N", "5.3": "N"}}
+
+    def assessment(outcome: str, **changed: dict) -> Rob2Assessment:
+        answers = {**base, **changed}
+        return assessment_from_dict("s1", {"outcome": outcome, "domains": {
+            d: {"answers": a, "support": "quote"} for d, a in answers.items()}})
+
+    same = assessment("mgp")
+    assert compare_assessments(same, assessment("mgp")) == ()
+    # 1.2 PN instead of Y: D1 high (concealment N/PN), so overall high; 2.3 asked now (2.1 PY)
+    # and answered N: part 1 stays low, but 2.3 differs from the other's unasked (NA) 2.3
+    other = assessment("cac", D1={"1.1": "Y", "1.2": "PN", "1.3": "N"},
+                       D2={"2.1": "PY", "2.2": "N", "2.3": "N", "2.6": "Y"})
+    found = [(d.item, d.first, d.second) for d in compare_assessments(same, other)]
+    assert found == [("outcome", "mgp", "cac"), ("1.2", "Y", "PN"), ("D1 judgement", "low", "high"),
+                     ("2.1", "N", "PY"), ("2.3", "NA", "N"), ("overall", "low", "high")]

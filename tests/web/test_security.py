@@ -73,7 +73,9 @@ def test_outsiders_get_403_or_404_on_every_project_route(app: TestClient, site: 
     csrf = sign_in(app, who)
     form = {"csrf": csrf, "record_id": str(site.record_ids[0]), "decision": "include", "stage": "ta",
             "role": "reviewer", "title": "x", "include": "x"}
-    for method, path in project_routes(app):
+    routes = project_routes(app)
+    assert {("GET", "/p/{slug}/rob2"), ("POST", "/p/{slug}/rob2")} <= set(routes)
+    for method, path in routes:
         url = path.replace("{slug}", site.slug)
         r = app.get(url) if method == "GET" else app.post(url, data=form, follow_redirects=False)
         assert r.status_code in (403, 404), (method, url, r.status_code)
@@ -99,8 +101,10 @@ def test_roles_limit_pages_within_a_project(app: TestClient, site: Site) -> None
     assert app.get(f"/p/{site.slug}/conflicts").status_code == 403
     assert app.post(f"/p/{site.slug}/invite", data={"csrf": csrf, "role": "owner"}).status_code == 403
     assert app.post(f"/p/{site.slug}/settings", data={"csrf": csrf, "include": "x"}).status_code == 403
-    sign_in(app, "ari")  # the arbiter does not screen
+    csrf = sign_in(app, "ari")  # the arbiter does not screen, extract or appraise
     assert app.get(f"/p/{site.slug}/screen").status_code == 403
+    assert app.post(f"/p/{site.slug}/rob2", data={"csrf": csrf, "study": "x"}).status_code == 403
+    assert app.get(f"/p/{site.slug}/rob2").status_code == 200  # but reads the appraisals
     assert app.get(f"/p/{site.slug}/conflicts").status_code == 200
 
 

@@ -289,3 +289,29 @@ def assessment_from_dict(study: str, data: Mapping[str, object]) -> Rob2Assessme
         ))
     return Rob2Assessment(study, str(data.get("outcome", "")), tuple(domains),
                           bool(data.get("several_concerns_mean_high", False)))
+
+
+@dataclass(frozen=True)
+class Rob2Discrepancy(_Plain):
+    """One item two assessors answered differently: the result judged, a signalling question
+    (an unasked question reads NA), a domain's judgement, or the overall judgement."""
+
+    item: str
+    first: str
+    second: str
+
+
+def compare_assessments(first: Rob2Assessment, second: Rob2Assessment) -> tuple[Rob2Discrepancy, ...]:
+    """Where two assessors' RoB 2 of the same study differ, in the form's order."""
+    out = []
+    if first.outcome != second.outcome:
+        out.append(Rob2Discrepancy("outcome", first.outcome, second.outcome))
+    for a, b in zip(first.domains, second.domains, strict=True):
+        for q in QUESTIONS[a.domain]:
+            if _get(a.answers, q) != _get(b.answers, q):
+                out.append(Rob2Discrepancy(q, _get(a.answers, q), _get(b.answers, q)))
+        if a.judgement != b.judgement:
+            out.append(Rob2Discrepancy(f"{a.domain} judgement", a.judgement, b.judgement))
+    if first.overall != second.overall:
+        out.append(Rob2Discrepancy("overall", first.overall, second.overall))
+    return tuple(out)

@@ -9,7 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,15 @@ from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions
 from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance
+from evisynth.review.rob2 import (
+    ASKED_IF,
+    DOMAIN_NAMES,
+    QUESTIONS,
+    Rob2Assessment,
+    Rob2Discrepancy,
+    assessment_from_dict,
+    compare_assessments,
+)
 from evisynth.review.screening import (
     Conflict,
     Keywords,
@@ -364,6 +373,126 @@ def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], 
     filled = {d: a for d, a in answers.items() if a.get("judgement")}
     RobAssessment.from_dict(study, filled)  # validates: known domains, judgement, support text
     project.save_appraisal(study, "rob1", filled, actor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk of bias (RoB 2, one result per study: tool "rob2")
+
+
+@dataclass(frozen=True)
+class Rob2Question:
+    id: str
+    text: str
+    asked_if: str  # "" when always asked
+
+
+@dataclass(frozen=True)
+class Rob2View:
+    """The RoB 2 form of one study (its signalling questions grouped by domain, the stored
+    answers, and the algorithm's suggestion beside the judgement) and the summary table."""
+
+    studies: tuple[tuple[str, str], ...]
+    study: str
+    outcomes: tuple[tuple[str, str], ...]  # from the protocol's outcome list
+    domains: tuple[tuple[str, str, tuple[Rob2Question, ...]], ...]  # id, name, questions
+    answers: dict[str, Any]
+    assessment: Rob2Assessment | None
+    table: tuple[tuple[str, str, dict[str, str], str], ...]  # study, outcome, domain → judgement, overall
+    error: str = ""
+    copy: str = "agreed"  # the form edits the agreed assessment (tool rob2) or the user's own
+    assessors: tuple[tuple[str, Rob2Assessment], ...] = ()  # each assessor's own, by name
+    discrepancies: tuple[tuple[str, str, tuple[Rob2Discrepancy, ...]], ...] = ()  # per pair
+
+    @property
+    def differing(self) -> frozenset[str]:
+        """The items (question ids, "D1 judgement", …) on which any two assessors differ."""
+        return frozenset(d.item for _, _, found in self.discrepancies for d in found)
+
+
+def _rob2_domains() -> tuple[tuple[str, str, tuple[Rob2Question, ...]], ...]:
+    return tuple((d, DOMAIN_NAMES[d], tuple(Rob2Question(q, text, ASKED_IF[q][0] if q in ASKED_IF else "")
+                                            for q, text in QUESTIONS[d].items()))
+                 for d in QUESTIONS)
+
+
+#: Each assessor's own RoB 2 of a study is kept as its own appraisal tool, ``rob2_user<id>``
+#: (the account's id; the name goes in ``assessor``), beside the agreed one (``rob2``).
+ROB2_OWN = "rob2_user"
+
+
+def rob2_tool(copy: str, user_id: int) -> str:
+    if copy not in ("agreed", "mine"):
+        raise DomainError(f"copy {copy!r} must be agreed or mine")
+    return "rob2" if copy == "agreed" else f"{ROB2_OWN}{user_id}"
+
+
+def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed",
+              entered: dict[str, Any] | None = None, error: str = "") -> Rob2View:
+    """The RoB 2 page for ``study`` (default: the first study): the form of the agreed
+    assessment or of the user's own (``copy``), every assessor's own side by side with their
+    discrepancies; ``entered``: answers sent back with ``error`` when they were refused,
+    shown instead of the stored ones."""
+    tool = rob2_tool(copy, user_id)
+    review = project.load_review()
+    appraisals = project.load_appraisals()
+    studies = tuple((s.id, s.label) for s in review.studies)
+    study = study or (studies[0][0] if studies else "")
+    if study and study not in {s for s, _ in studies}:
+        raise DomainError(f"no study {study!r} in this review")
+    table: list[tuple[str, str, dict[str, str], str]] = []
+    for sid, label in studies:
+        stored = appraisals.get(sid, {}).get("rob2")
+        if stored is not None:
+            a = assessment_from_dict(sid, stored)
+            table.append((label, a.outcome, {d.domain: d.judgement for d in a.domains}, a.overall))
+    tools = appraisals.get(study, {})
+    stored = dict(tools.get(tool, {}))
+    assessment = assessment_from_dict(study, stored) if stored and entered is None else None
+    assessors = tuple(sorted(((str(data.get("assessor") or name), assessment_from_dict(study, data))
+                              for name, data in tools.items() if name.startswith(ROB2_OWN)),
+                             key=lambda x: x[0]))
+    pairs = tuple((a, b, compare_assessments(x, y)) for i, (a, x) in enumerate(assessors)
+                  for b, y in assessors[i + 1:])
+    return Rob2View(studies, study, tuple((o.id, o.name_en or o.name) for o in review.outcomes),
+                    _rob2_domains(), entered if entered is not None else stored, assessment, tuple(table),
+                    error, copy, assessors, pairs)
+
+
+def rob2_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The stored form of a RoB 2 assessment from the page's fields (``q1.1`` … for the
+    answers, ``D1.support``, ``D1.judgement``, ``D1.override_reason`` …); blank answers and a
+    blank judgement (take the algorithm's) are left out."""
+    domains: dict[str, Any] = {}
+    for d, questions in QUESTIONS.items():
+        entry: dict[str, Any] = {
+            "answers": {q: form[f"q{q}"].strip() for q in questions if form.get(f"q{q}", "").strip()},
+            "support": form.get(f"{d}.support", "").strip()}
+        if form.get(f"{d}.judgement", "").strip():
+            entry["judgement"] = form[f"{d}.judgement"].strip()
+        if form.get(f"{d}.override_reason", "").strip():
+            entry["override_reason"] = form[f"{d}.override_reason"].strip()
+        domains[d] = entry
+    return {"outcome": form.get("outcome", "").strip(),
+            "several_concerns_mean_high": form.get("several_concerns_mean_high", "") == "on",
+            "domains": domains}
+
+
+def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str, *, copy: str = "agreed",
+              user_id: int = 0) -> Rob2Assessment:
+    """Check a study's RoB 2 (every asked question answered, support text, a reason for each
+    judgement that differs from the algorithm's) and store it: the agreed one as tool
+    ``rob2`` (the report's), the assessor's own (``copy="mine"``) as ``rob2_user<id>``."""
+    tool = rob2_tool(copy, user_id)
+    review = project.load_review()
+    if study not in {s.id for s in review.studies}:
+        raise DomainError(f"no study {study!r} in this review")
+    outcomes = {o.id for o in review.outcomes}
+    if data.get("outcome") not in outcomes:
+        raise DomainError(f"RoB 2 is judged for one result: choose an outcome of the protocol "
+                          f"({', '.join(sorted(outcomes)) or 'none yet'})")
+    assessment = assessment_from_dict(study, data)
+    project.save_appraisal(study, tool, {**data, "assessor": actor} if copy == "mine" else data, actor)
+    return assessment
 
 
 # ---------------------------------------------------------------------------------------------

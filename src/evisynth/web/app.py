@@ -38,6 +38,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_REASONS = ("wrong population", "wrong intervention", "wrong comparator", "wrong outcome",
                    "wrong study design", "duplicate publication", "other")
 DECISIONS = ("include", "exclude", "maybe")
+#: The answers offered to a RoB 2 signalling question ("" = not answered yet).
+ROB2_ANSWERS = ("", "Y", "PY", "PN", "N", "NI", "NA")
 
 
 @dataclass(frozen=True)
@@ -377,6 +379,25 @@ def create_app(settings: Settings) -> FastAPI:
                    for d in ROB1_DOMAINS}
         workspace.save_rob1(server.project(ctx.slug), study, answers, ctx.name)
         return back(f"/p/{ctx.slug}/rob?study={quote(study)}")
+
+    @app.get("/p/{slug}/rob2", response_class=HTMLResponse)
+    def rob2(request: Request, ctx: Member, study: str = "", copy: str = "agreed") -> HTMLResponse:
+        view = workspace.rob2_view(server.project(ctx.slug), study, user_id=ctx.session.user.id, copy=copy)
+        return render(request, "rob2.html", ctx=ctx, view=view, answers=ROB2_ANSWERS)
+
+    @app.post("/p/{slug}/rob2")
+    async def save_rob2(request: Request, ctx: Screener) -> Response:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        study, copy = form.get("study", ""), form.get("copy", "agreed")
+        data = workspace.rob2_form(form)
+        project, user_id = server.project(ctx.slug), ctx.session.user.id
+        try:
+            workspace.save_rob2(project, study, data, ctx.name, copy=copy, user_id=user_id)
+        except (DomainError, StorageError) as exc:  # the form again, with what was entered
+            view = workspace.rob2_view(project, study, user_id=user_id, copy=copy, entered=data,
+                                       error=str(exc))
+            return render(request, "rob2.html", 400, ctx=ctx, view=view, answers=ROB2_ANSWERS)
+        return back(f"/p/{ctx.slug}/rob2?study={quote(study)}&copy={quote(copy)}")
 
     @app.get("/p/{slug}/report.html")
     def report(ctx: Member) -> Response:
