@@ -35,3 +35,11 @@ def base(evidence_dicts: list[dict[str, Any]]) -> EvidenceBase:
 def annotations() -> dict[str, list[dict[str, Any]]]:
     data: dict[str, list[dict[str, Any]]] = yaml.safe_load(ANNOTATIONS.read_text(encoding="utf-8"))["seeds"]
     return data
+
+
+@pytest.fixture(scope="session")
+def non_claims() -> dict[str, dict[str, list[str]]]:
+    """Seed id -> {"missed_claims": [...], "not_claims": [...]}: the hand reading of the extra flags."""
+    path = REPO / "validation" / "claims" / "non_claims.yaml"
+    data: dict[str, dict[str, list[str]]] = yaml.safe_load(path.read_text(encoding="utf-8"))["seeds"]
+    return data

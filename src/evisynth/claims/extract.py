@@ -272,8 +272,45 @@ _RECOMMEND = _rx(
 _EXCLUSIVE = _rx("只有", "唯一", "仅有", "仅限", r"\bonly\b", r"\bsolely\b")
 _COMPARATIVE = _rx("比", "更", "倍", r"\bthan\b", r"\btwice\b", r"\bmore\b", r"\blonger\b")
 _NOT_CLAIM = re.compile(
-    r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源|^\s*(?:目的|方法|objectives?|methods?|aims?)\s*[:：]",
+    r"(?:\?|？|吗)\s*$|doi:|\[J\]|https?://|^\s*\*\*[^*]+\*\*\s*$|^参考|^资料来源|^\s*(?:目的|方法|objectives?|methods?|aims?)\s*[:：]"
+    # a pointer to further reading; a critique's bullet point opening with its own short label
+    r"|可参阅|了解更多|\bsee also\b|\bread more\b|^\s*[•·▪]\s*[^:：。，,]{2,24}[:：]",
     re.IGNORECASE,
+)
+# The critique's own voice: remarks about what a speaker said or how he put it, not claims of its own.
+_META = _rx(
+    "表述",
+    "论点",
+    "论据",
+    "听众",
+    "对话",
+    "他提到",
+    "他的",
+    "解读",
+    "讨论",
+    "听起来",
+    "评判",
+    r"\bthe speaker\b",
+    r"\bhe said\b",
+)
+# What makes a sentence about an intervention or its evidence even when no vitamin K form is named.
+_AGENT = _rx(
+    "这种组合",
+    "该组合",
+    "联合",
+    "研究",
+    "试验",
+    "证据",
+    r"维生素\s*d\s*和\s*k",
+    r"\bstud(?:y|ies)\b",
+    r"\btrials?\b",
+    r"\bevidence\b",
+    r"\bcombination\b",
+)
+# A study described by what it looked at, not by what it found.
+_EVALUATED = _rx("评估了", "评价了", "考察了", r"\bevaluated\b", r"\bassessed\b", r"\binvestigated\b")
+_FOUND = _rx(
+    "发现", "显示", "表明", "证实", "降低", "减少", "增加", r"\bfound\b", r"\bshow", r"\breduc", r"\bincreas"
 )
 _BECAUSE = _rx("因为", "由于", "通过", "机制", r"\bbecause\b", r"\bby activating\b", r"\bthrough\b")
 _OFFICIAL = _rx(
@@ -396,6 +433,17 @@ def extract_claims(text: str, language: str = "auto") -> list[Claim]:
                 last_form = named_form
             continue
         safe = bool(_SAFE.search(t))
+        if (
+            _META.search(t)
+            or (_EVALUATED.search(t) and not _FOUND.search(t))
+            or not (
+                k_forms or doses or safe or _STAT.search(t) or _INTERVENTION.search(t) or _AGENT.search(t)
+            )
+        ):
+            # the critique's remarks; general physiology with no vitamin K, dose or intervention in it
+            if k_forms:
+                last_form = named_form
+            continue
         if not outcomes and not (k_forms and doses):
             if k_forms:
                 last_form = named_form
