@@ -271,6 +271,18 @@ def _effect(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Jud
                 "the claimed size lies outside the confidence interval",
                 "所称的效应大小超出了置信区间",
             )
+    if (
+        "general" in claim.population
+        and not claim.study_report
+        and not any("general" in e.population_tags for e in benefit)
+    ):
+        return _j(
+            "overstated",
+            "general population, evidence from special populations",
+            benefit,
+            "it speaks of the general population, but the trials showing a benefit were in special populations",
+            "说法针对普通人群，但显示获益的试验只在特定人群中进行",
+        )
     if claim.study_report:
         return _j(
             "supported",
@@ -534,7 +546,11 @@ def caveats(claim: Claim, decisive: Sequence[EvidenceEntry]) -> list[tuple[str, 
     """
     trials = [e for e in decisive if e.endpoint in TRIAL_ENDPOINTS]
     notes: list[tuple[str, str]] = []
-    if trials and not claim.population and not any("general" in e.population_tags for e in trials):
+    if (
+        trials
+        and set(claim.population) <= {"general"}
+        and not any("general" in e.population_tags for e in trials)
+    ):
         special = set.intersection(*(set(e.population_tags) & set(_SPECIAL) for e in trials))
         for tag in sorted(special):
             zh, en = _SPECIAL[tag]
