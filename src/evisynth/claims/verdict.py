@@ -38,8 +38,10 @@ The verdicts, by the kind of claim (first rule that applies):
    clinical outcome (fractures, cardiovascular events, death) only trials of that outcome count:
    with none but surrogate evidence the claim is *not supported*. Otherwise: only null trials →
    *contradicted*; a report of one study that an entry matches → *supported* (unless its claimed
-   size lies outside the entry's CI → *overstated*); said strongly, or when the best null evidence
-   is more certain than the best evidence of benefit (and the claim is not hedged) →
+   size lies outside the entry's CI → *overstated*); a claim about the general population
+   ("普通人群", "成人", "healthy adults") whose benefit trials are all in special populations
+   (no entry tagged general) → *overstated*, with the indirectness note; said strongly, or when
+   the best null evidence is more certain than the best evidence of benefit (and the claim is not hedged) →
    *overstated*; otherwise *supported*.
 
 A claim naming several health outcomes is judged on each; the worst verdict wins (contradicted,
@@ -280,7 +282,7 @@ def _effect(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> Jud
             "overstated",
             "general population, evidence from special populations",
             benefit,
-            "it speaks of the general population, but the trials showing a benefit were in special populations",
+            "it speaks of the general population, but the trials with a benefit were in special populations",
             "说法针对普通人群，但显示获益的试验只在特定人群中进行",
         )
     if claim.study_report:
