@@ -206,3 +206,50 @@ def test_rob2_table_becomes_a_traffic_light_with_the_overall_column() -> None:
     assert data.judgements["Ueda 2008"]["d2"] == "some_concerns"
     assert data.judgements["Ueda 2008"]["overall"] == "high"
     assert data.domain_labels[-1] == "Overall"
+
+
+def test_reported_prisma_only_without_records(demo) -> None:
+    html = demo.html.read_text(encoding="utf-8")
+    assert "按原文报告" in html and "计算所得" not in html and "prisma_computed" not in demo.content
+
+
+def test_a_project_with_records_and_decisions_gets_the_computed_prisma_flow(tmp_path: Path) -> None:
+    import csv as csv_module
+    import re
+
+    from evisynth.services import screening as screening_services
+    from tests.services.test_screening_service import _csv, make_project
+
+    path, r = make_project(tmp_path)  # 6 records: 4 PubMed, 2 CNKI; r[5] a duplicate of r[4]
+    screening_services.remove(path, [r[1]], "automation", "RCT classifier < 0.1", "ann")
+    rows = [(r[0], "ta", "ann", "include", "", ""), (r[0], "ta", "bo", "include", "", ""),
+            (r[2], "ta", "ann", "exclude", "E1", ""), (r[2], "ta", "bo", "exclude", "E1", ""),
+            (r[3], "ta", "ann", "exclude", "E1", ""), (r[3], "ta", "bo", "exclude", "E1", ""),
+            (r[4], "ta", "ann", "include", "", ""), (r[4], "ta", "bo", "include", "", ""),
+            (r[0], "ft", "ann", "include", "", ""), (r[0], "ft", "bo", "include", "", ""),
+            (r[4], "ft", "ann", "exclude", "wrong comparator", ""),
+            (r[4], "ft", "bo", "exclude", "wrong comparator", "")]
+    screening_services.import_decisions(path, _csv(tmp_path, rows))
+    out = review_services.write_report(path, tmp_path / "report", tables_dir=tmp_path / "tables")
+    # By hand: 6 identified (PubMed 4, CNKI 2); 1 duplicate, 1 by automation, 0 other;
+    # 4 screened (r0, r2, r3, r4), 2 excluded; 2 sought, 0 not retrieved, 2 assessed,
+    # 1 excluded (wrong comparator); 1 study, 1 report included.
+    expected = [("Records identified from databases", 6), ("CNKI", 2), ("PubMed", 4),
+                ("Records identified from registers", 0), ("Duplicate records removed", 1),
+                ("Records marked as ineligible by automation tools", 1),
+                ("Records removed for other reasons", 0), ("Records screened", 4), ("Records excluded", 2),
+                ("Reports sought for retrieval", 2), ("Reports not retrieved", 0),
+                ("Reports assessed for eligibility", 2), ("Reports excluded", 1), ("wrong comparator", 1),
+                ("Studies included in review", 1), ("Reports of included studies", 1)]
+    html = out.html.read_text(encoding="utf-8")
+    section = html.split("PRISMA 2020 flow computed", 1)[1].split("<h2>", 1)[0]
+    image = r'<img alt="PRISMA 2020 \(computed\)" src="data:image/[a-z+]+;base64,[A-Za-z0-9+/=]{1000,}"'
+    assert re.search(image, section)
+    cells = re.findall(r"<tr><th>([^<]*)</th><td class=\"num\">(\d+)</td></tr>", section)
+    assert [(label.strip(), int(n)) for label, n in cells] == expected
+    flow = out.content["prisma_computed"]
+    assert (flow["duplicates"], flow["excluded_automatic"], flow["records_screened"], flow["assessed"],
+            flow["new_studies"]) == (1, 1, 4, 2, 1)
+    with open(tmp_path / "tables" / "prisma_computed.csv", encoding="utf-8-sig", newline="") as fh:
+        table = [(row[0], int(row[1])) for row in list(csv_module.reader(fh))[1:]]
+    assert table == expected

@@ -232,3 +232,63 @@ def test_cli_settings_and_fulltext(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "full text file k2.pdf" in result.output
     result = runner.invoke(app, ["screen", "fulltext", str(path), str(rids[0]), "--file", "a", "--url", "b"])
     assert isinstance(result.exception, DomainError)
+
+
+def test_records_removed_before_screening_are_counted_in_prisma_and_never_queued(tmp_path: Path) -> None:
+    import sqlite3
+
+    path, r = make_project(tmp_path)
+    result = runner.invoke(app, ["screen", "remove", str(path), str(r[1]), "--reason", "automation",
+                                 "--note", "RobotReviewer RCT classifier < 0.1", "--actor", "ann", "--json"])
+    assert result.exit_code == 0, result.output
+    removed = json.loads(result.output)
+    assert [(x["record_id"], x["reason"], x["note"], x["removed_by"]) for x in removed] == [
+        (r[1], "automation", "RobotReviewer RCT classifier < 0.1", "ann")]
+    assert removed[0]["removed_at"]
+    result = runner.invoke(app, ["screen", "remove", str(path), str(r[2]), "--reason", "other",
+                                 "--note", "retracted paper", "--actor", "bo"])
+    assert result.exit_code == 0 and "removed 1 record(s)" in result.output
+    # Refused, all or none: an unknown record, a record removed twice, a bad reason, no note.
+    for args, message in (([str(r[4]), "999999"], "no record 999999"), ([str(r[1])], "already removed")):
+        result = runner.invoke(app, ["screen", "remove", str(path), *args, "--reason", "other",
+                                     "--note", "x", "--actor", "ann"])
+        assert isinstance(result.exception, DomainError) and message in str(result.exception)
+    with pytest.raises(DomainError, match="automation or other"):
+        services.remove(path, [r[4]], "duplicate", "x", "ann")
+    with pytest.raises(DomainError, match="needs a note"):
+        services.remove(path, [r[4]], "other", " ", "ann")
+    assert [x.record_id for x in services.removals(path)] == [r[1], r[2]]
+
+    # Never queued, never decided. Queue: 6 records − 1 duplicate − 2 removed = 3.
+    with open_project(path) as p:
+        assert services.session(p, "ann").remaining == 3
+    with pytest.raises(DomainError, match="removed before screening"):
+        services.decide(path, r[1], "ta", "ann", "include")
+
+    rows = [(r[0], "ta", "ann", "include", "", ""), (r[0], "ta", "bo", "include", "", ""),
+            (r[3], "ta", "ann", "exclude", "E1", ""), (r[3], "ta", "bo", "exclude", "E1", "")]
+    assert services.import_decisions(path, _csv(tmp_path, rows)) == 4
+    # A record with decisions was screened: it cannot be removed before screening.
+    with pytest.raises(DomainError, match="already has screening decisions"):
+        services.remove(path, [r[0]], "other", "x", "ann")
+
+    result = runner.invoke(app, ["prisma", str(path), "--csv", str(tmp_path / "p.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    flow = json.loads(result.output)
+    # By hand: 6 identified; removed before screening: 1 duplicate (r5), 1 by automation (r1),
+    # 1 other (r2); screened 3 (r0, r3, r4); excluded 1 (r3); pending 1 (r4); sought 1 (r0).
+    assert (flow["database_results"], flow["duplicates"], flow["excluded_automatic"],
+            flow["excluded_other"]) == (6, 1, 1, 1)
+    assert (flow["records_screened"], flow["records_excluded"], flow["pending_title_abstract"],
+            flow["sought_reports"]) == (3, 1, 1, 1)
+    n = {row["data"]: row["n"] for row in csv.DictReader(io.StringIO(
+        (tmp_path / "p.csv").read_text(encoding="utf-8")))}
+    assert (n["duplicates"], n["excluded_automatic"], n["excluded_other"], n["records_screened"]) == \
+        ("1", "1", "1", "3")
+
+    # Append-only: the database itself refuses to change or delete a removal.
+    with sqlite3.connect(path) as conn:
+        for statement in ("UPDATE record_removals SET reason = 'other'", "DELETE FROM record_removals"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(statement)
+    conn.close()

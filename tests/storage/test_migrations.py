@@ -139,3 +139,22 @@ def test_downgrade_from_0002_to_0001_drops_only_the_record_tables(location: str)
         engine.dispose()
     with open_project(location) as project:
         assert records_store.count_records(project) == {}
+
+
+def test_downgrade_from_0005_to_0004_drops_only_the_removals_table(location: str) -> None:
+    open_project(location, create=True).close()
+    engine = engine_for(location)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0004")
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert "record_removals" not in tables
+            assert {"screening_decisions", "records", "users"} <= tables
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        with engine.begin() as conn:  # and back up again
+            command.upgrade(_alembic_config(conn), "head")
+        with engine.connect() as conn:
+            assert "record_removals" in set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()

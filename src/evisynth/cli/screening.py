@@ -4,7 +4,7 @@
 at a time, the criteria beside it and the keywords highlighted; single keys i (include),
 e (exclude), m (maybe), r (type a reason for the next decision), u (undo), q (quit).
 The batch commands are subcommands: import-decisions, conflicts, resolve, agreement, fulltext,
-settings. Register with ``app.add_typer(screening.screen_app, name="screen")`` and
+remove, settings. Register with ``app.add_typer(screening.screen_app, name="screen")`` and
 ``app.command("prisma")(screening.prisma_command)``.
 """
 
@@ -231,6 +231,23 @@ def fulltext_command(
         raise DomainError("give exactly one of --file, --url, --not-retrieved")
     services.set_full_text(project, record, chosen[0], file or url, actor)
     console.print(f"record {record}: full text {chosen[0].replace('_', ' ')} {file or url}".rstrip())
+
+
+@screen_app.command("remove")
+def remove_command(
+    project: ProjectArg,
+    records: Annotated[list[int], typer.Argument(help="Record id(s).")],
+    reason: Annotated[str, typer.Option(help="automation (marked ineligible by an automation tool) "
+                                             "or other.")],
+    note: Annotated[str, typer.Option(help="Why: the tool and its threshold, or the other reason.")],
+    actor: Annotated[str, typer.Option(help="Who removes them (audit log).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Remove records before screening (PRISMA 2020); recorded, never deleted."""
+    done = services.remove(project, records, reason, note, actor)
+    _emit([r.to_dict() for r in done], json_output,
+          lambda: console.print(f"removed {len(done)} record(s) before screening ({reason}): "
+                                f"{', '.join(str(r.record_id) for r in done)}"))
 
 
 @screen_app.command("settings")

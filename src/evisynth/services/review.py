@@ -28,6 +28,7 @@ from evisynth.plotting import (
     forest_plot,
     funnel_plot,
     judgements_from_mapping,
+    prisma2020_flow,
     prisma_flow,
     rob1_judgements,
     rob1_summary,
@@ -45,7 +46,10 @@ from evisynth.review.appraisal import RobAssessment
 from evisynth.review.extraction import compare_extractions, consensus
 from evisynth.review.model import Protocol, Review
 from evisynth.review.narrative import EffectDirection, effect_direction, effect_direction_table
+from evisynth.review.screening import PrismaFlow
 from evisynth.services import appraisal_tables
+from evisynth.services import screening as screening_services
+from evisynth.storage import records as record_store
 from evisynth.storage.errors import StorageError
 from evisynth.storage.project import Project, open_project
 
@@ -351,6 +355,37 @@ def _prisma_rows(review: Review) -> list[tuple[str, Any]]:
     return rows
 
 
+def _computed_prisma(project: Project) -> PrismaFlow | None:
+    """The PRISMA 2020 flow computed from the project's records, duplicate links, removals and
+    screening decisions; None when the project has no imported records."""
+    if not record_store.count_records(project):
+        return None
+    return screening_services.prisma(project)
+
+
+def _flow_rows(flow: PrismaFlow) -> list[tuple[str, int]]:
+    """The computed flow's boxes as (label, count) rows, in the order of the PRISMA 2020 template."""
+    rows: list[tuple[str, int]] = [("Records identified from databases", flow.database_results)]
+    rows += [(f"  {source}", n) for source, n in flow.database_specific.items()]
+    rows.append(("Records identified from registers", flow.register_results))
+    rows += [(f"  {source}", n) for source, n in flow.register_specific.items()]
+    rows += [
+        ("Duplicate records removed", flow.duplicates),
+        ("Records marked as ineligible by automation tools", flow.excluded_automatic),
+        ("Records removed for other reasons", flow.excluded_other),
+        ("Records screened", flow.records_screened),
+        ("Records excluded", flow.records_excluded),
+        ("Reports sought for retrieval", flow.sought_reports),
+        ("Reports not retrieved", flow.notretrieved_reports),
+        ("Reports assessed for eligibility", flow.assessed),
+        ("Reports excluded", flow.excluded_reports),
+    ]
+    rows += [(f"  {reason}", n) for reason, n in flow.exclusion_reasons.items()]
+    rows += [("Studies included in review", flow.new_studies),
+             ("Reports of included studies", flow.new_reports)]
+    return rows
+
+
 def _studies_context(review: Review) -> list[dict[str, Any]]:
     out = []
     for s in review.studies:
@@ -440,6 +475,9 @@ def _tables(context: dict[str, Any], syntheses: list[SynthesisResult], zh: bool)
                                          for x in proto["searches"]))
     tables["prisma"] = Table("prisma", L["prisma"], ("", L["count"]),
                              tuple((k.strip(), v) for k, v in context["prisma"]))
+    if context["prisma_computed"]:
+        tables["prisma_computed"] = Table("prisma_computed", L["prisma_computed"], ("", L["count"]),
+                                          tuple((k.strip(), v) for k, v in context["prisma_computed"]))
     tables["characteristics"] = Table(
         "characteristics", L["characteristics"],
         (L["study"], L["year"], L["design"], L["centres"], L["population"], L["arm"], L["n"],
@@ -522,6 +560,10 @@ def _document(context: dict[str, Any], tables: dict[str, Table], pngs: Mapping[s
     heading(L["prisma"])
     figure("prisma")
     table("prisma")
+    if "prisma_computed" in tables:
+        heading(L["prisma_computed"])
+        figure("prisma_computed")
+        table("prisma_computed")
     heading(L["characteristics"])
     table("characteristics")
     if "quality" in tables:
@@ -578,6 +620,11 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     grade = appraisal_tables.grade_table(review, syntheses, appraisals)
     sof = appraisal_tables.sof_table(review, syntheses, appraisals)
     figures = _figures(review, appraisals)
+    flow = _computed_prisma(project)
+    if flow is not None:
+        figures["prisma_computed"] = (prisma2020_flow(flow, language=language),
+                                      "PRISMA 2020 流程图（计算所得）" if zh
+                                      else "PRISMA 2020 flow diagram (computed)")
     rob = _rob1_data(review, appraisals)
     if rob2:
         figures["rob2"] = (traffic_light_plot(rob2_plot_data(rob2), language=language),
@@ -596,6 +643,8 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
         "protocol": review.protocol.to_dict(),
         "methods": methods_paragraph(review, syntheses),
         "prisma": _prisma_rows(review),
+        "prisma_computed": None if flow is None else _flow_rows(flow),
+        "prisma_computed_notes": () if flow is None else flow.notes,
         "studies": _studies_context(review),
         "quality": quality,
         "rob2": rob2,
@@ -615,6 +664,7 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
         "review": review.id,
         "evisynth_version": __version__,
         "prisma_reported": review.prisma.to_dict(),
+        **({} if flow is None else {"prisma_computed": flow.to_dict()}),
         "quality": quality,
         "rob2": rob2,
         "narrative": narrative,

@@ -86,6 +86,8 @@ def decide(project: str | os.PathLike[str] | Project, record_id: int, stage: str
     """Record one decision (or ``retract`` to undo one); returns the record's new screening."""
     s = _stage(stage)
     with opened(project) as p:
+        if record_id in store.removals(p):
+            raise DomainError(f"record {record_id} was removed before screening; it is not screened")
         current = store.load_screening(p, [record_id]).get(record_id)
         store.add_events(p, [(record_id, _event(current, record_id, s, reviewer, decision, role, reason))],
                          reviewer)
@@ -114,6 +116,7 @@ def import_decisions(project: str | os.PathLike[str] | Project, path: str | os.P
         rows = list(reader)
     with opened(project) as p:
         states = store.load_screening(p)
+        gone = store.removals(p)
         wanted: list[tuple[int, ScreeningEvent]] = []
         rounds: dict[tuple[int, str, str, str], int] = {}
         for line, row in enumerate(rows, start=2):
@@ -122,6 +125,9 @@ def import_decisions(project: str | os.PathLike[str] | Project, path: str | os.P
             except ValueError:
                 raise DomainError(f"{path}, line {line}: record_id {row['record_id']!r} is not a "
                                   "number; nothing was stored") from None
+            if rid in gone:
+                raise DomainError(f"{path}, line {line}: record {rid} was removed before screening; "
+                                  "nothing was stored")
             stage, role = _stage(row["stage"].strip()), (row.get("role") or "reviewer").strip()
             reviewer, action = row["reviewer"].strip(), row["decision"].strip().lower()
             key = (rid, stage, reviewer, role)
@@ -179,12 +185,32 @@ def _criteria(project: Project) -> tuple[tuple[Criterion, ...], tuple[Criterion,
 
 
 def _removed(project: Project) -> dict[int, RemovalReason]:
-    """Records removed as duplicates: every member of a linked group but its lowest id."""
+    """Records removed before screening: as duplicates (every member of a linked group but its
+    lowest id), then those removed by hand (:func:`remove`: automation, other). A record that is
+    both counts once, as a duplicate."""
     links = [s.link for s in record_store.list_links(project)]
     out: dict[int, RemovalReason] = {}
+    for rid, removal in store.removals(project).items():
+        out[rid] = "automation" if removal.reason == "automation" else "other"
     for group in linked_groups(links):
         out.update({rid: "duplicate" for rid in sorted(group)[1:]})
     return out
+
+
+def remove(project: str | os.PathLike[str] | Project, record_ids: Sequence[int], reason: str,
+           note: str, actor: str) -> tuple[store.Removal, ...]:
+    """Remove records before screening (PRISMA 2020: ``automation`` — marked ineligible by an
+    automation tool — or ``other``), all or none; they are no longer offered for screening.
+    Nothing is deleted: each removal is stored with its note, who and when."""
+    with opened(project) as p:
+        return store.add_removals(p, record_ids, reason, note, actor)
+
+
+def removals(project: str | os.PathLike[str] | Project) -> tuple[store.Removal, ...]:
+    """The records removed before screening, in record order."""
+    with opened(project) as p:
+        found = store.removals(p)
+    return tuple(found[rid] for rid in sorted(found))
 
 
 #: Sources counted as trial registers (PRISMA's "Registers"), compared case-insensitively.

@@ -437,6 +437,29 @@ class ScreeningSettingRow(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+REMOVAL_REASONS = ("automation", "other")
+
+
+class RecordRemovalRow(Base):
+    """A record removed before screening (revision 0005): PRISMA 2020's "marked as ineligible
+    by automation tools" (``automation``) or "removed for other reasons" (``other``), with a
+    note, who and when. Append-only (triggers refuse UPDATE and DELETE); one row per record.
+    """
+
+    __tablename__ = "record_removals"
+    __table_args__ = (
+        UniqueConstraint("record_id"),
+        CheckConstraint("reason IN ('automation', 'other')", name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    reason: Mapped[str] = mapped_column(String)
+    note: Mapped[str] = mapped_column(Text)
+    removed_by: Mapped[str] = mapped_column(String)
+    removed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 # Web accounts (revision 0004). They live in the server's own database (``evisynth serve
 # --data-dir``); a project database carries the same tables, empty.
 WEB_ROLES = ("owner", "reviewer", "arbiter")

@@ -25,17 +25,19 @@ from evisynth.storage.errors import StorageError
 from evisynth.storage.project import Project
 
 __all__ = [
-    "FullText", "add_events", "full_texts", "load_screening", "record_ids", "screening_settings",
-    "set_full_text", "set_screening_settings",
+    "FullText", "Removal", "add_events", "add_removals", "full_texts", "load_screening", "record_ids",
+    "removals", "screening_settings", "set_full_text", "set_screening_settings",
 ]
 
 _DECISION = cast(Table, schema.ScreeningDecisionRow.__table__)
 _FULL_TEXT = cast(Table, schema.FullTextRow.__table__)
 _SETTING = cast(Table, schema.ScreeningSettingRow.__table__)
 _RECORD = cast(Table, schema.RecordRow.__table__)
+_REMOVAL = cast(Table, schema.RecordRemovalRow.__table__)
 DECISION = _rows.Entity("screening_decision", _DECISION, ("id",))
 FULL_TEXT = _rows.Entity("full_text", _FULL_TEXT, ("id",))
 SETTING = _rows.Entity("screening_setting", _SETTING, ("key",))
+REMOVAL = _rows.Entity("record_removal", _REMOVAL, ("id",))
 
 
 @dataclass(frozen=True)
@@ -179,3 +181,67 @@ def set_screening_settings(project: Project, actor: str, *, reviewers: int | Non
             else:
                 conn.execute(insert(_SETTING), {"key": key, "value": value})
                 changes.add("create", SETTING, (key,), None, new=value)
+
+
+@dataclass(frozen=True)
+class Removal(Serializable):
+    """A record removed before screening (revision 0005): by an automation tool or for
+    another reason, with a note, who and when."""
+
+    record_id: int
+    reason: str
+    note: str
+    removed_by: str
+    removed_at: str
+
+
+def _removal(row: Any) -> Removal:
+    at = row.removed_at if row.removed_at.tzinfo else row.removed_at.replace(tzinfo=dt.UTC)
+    return Removal(row.record_id, row.reason, row.note, row.removed_by, at.isoformat())
+
+
+def removals(project: Project) -> dict[int, Removal]:
+    """Every record removed before screening, by record id."""
+    with project._read() as conn:
+        return {row.record_id: _removal(row)
+                for row in conn.execute(select(_REMOVAL).order_by(_REMOVAL.c.id))}
+
+
+def add_removals(project: Project, record_ids: Sequence[int], reason: str, note: str,
+                 actor: str) -> tuple[Removal, ...]:
+    """Remove records before screening, in one transaction: all are stored, or none.
+
+    Raises DomainError for a bad reason, an unknown record, a record already removed, or a
+    record that already has a screening decision (it was screened: exclude it instead).
+    Nothing is deleted: a removal is a new row.
+    """
+    if reason not in schema.REMOVAL_REASONS:
+        raise DomainError(f"removal reason {reason!r} must be automation or other")
+    if not note.strip():
+        raise DomainError("a removal needs a note saying why (e.g. the tool and its threshold)")
+    if not actor.strip():
+        raise DomainError("a removal needs the name of who removes")
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        raise DomainError("give at least one record id")
+    with project._write(actor) as (conn, changes):
+        known = set(conn.scalars(select(_RECORD.c.id).where(_RECORD.c.id.in_(ids))))
+        done = set(conn.scalars(select(_REMOVAL.c.record_id).where(_REMOVAL.c.record_id.in_(ids))))
+        decided = set(conn.scalars(select(_DECISION.c.record_id).where(_DECISION.c.record_id.in_(ids))))
+        for rid in ids:
+            if rid not in known:
+                raise DomainError(f"no record {rid} in {project.location}; nothing was removed")
+            if rid in done:
+                raise DomainError(f"record {rid} was already removed; nothing was removed")
+            if rid in decided:
+                raise DomainError(f"record {rid} already has screening decisions, so it was not "
+                                  "removed before screening; exclude it instead; nothing was removed")
+        out = []
+        for rid in ids:
+            row = {"record_id": rid, "reason": reason, "note": note, "removed_by": actor,
+                   "removed_at": changes.at}
+            new_id = conn.execute(insert(_REMOVAL).returning(_REMOVAL.c.id), row).scalar_one()
+            changes.add("create", REMOVAL, (new_id,), None,
+                        new={"record_id": rid, "reason": reason, "note": note})
+            out.append(Removal(rid, reason, note, actor, changes.at.isoformat()))
+    return tuple(out)
