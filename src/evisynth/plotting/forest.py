@@ -169,6 +169,19 @@ class _Row:
     bold: bool = False
 
 
+def _set_effect_axis(ax: Axes, limit: float, ticks: list[float], log: bool) -> tuple[float, float]:
+    """Scale, range and fixed ticks of an effect axis symmetric around the null; its (low, high)."""
+    lo, hi = (1 / limit, limit) if log else (-limit, limit)
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    return lo, hi
+
+
 def _axis_limit(values: Sequence[float], log: bool) -> tuple[float, list[float]]:
     """A symmetric axis limit around the null and its ticks, as RevMan chooses them."""
     if log:
@@ -351,14 +364,7 @@ def forest_plot(
     if limit > cap * (10 if log else 4):  # one very wide CI should not flatten the others
         limit, ticks = _axis_limit([cap * (10 if log else 4)], log)
         add_note(fig, "some confidence intervals run past the axis (drawn as arrows)")
-    lo, hi = (1 / limit, limit) if log else (-limit, limit)
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    lo, hi = _set_effect_axis(ax, limit, ticks, log)
     for tick_label in ax.get_xticklabels():
         tick_label.set_fontfamily(family)
     null = 1.0 if log else 0.0

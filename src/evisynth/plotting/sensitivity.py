@@ -14,12 +14,18 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+from matplotlib.ticker import NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from evisynth.core.results import PoolResult, SensitivityRow
 from evisynth.plotting.fonts import check_text, family_of, new_figure, note_fallback, resolve_language
-from evisynth.plotting.forest import MEASURE_NAMES, _axis_limit, _text_width_in, format_effect
+from evisynth.plotting.forest import (
+    MEASURE_NAMES,
+    _axis_limit,
+    _set_effect_axis,
+    _text_width_in,
+    format_effect,
+)
 
 FONT_SIZE = 8.0
 ROW_IN = 0.2
@@ -102,14 +108,7 @@ def sensitivity_plot(result: PoolResult, kind: str = "leave_one_out", *, languag
     put(effect_right + i2_w - pad / 2, header_y, lab["i2"], bold=True)
     values = [show(v) for r in rows for v in (r.ci_low, r.ci_high)] + [show(o.ci_low), show(o.ci_high)]
     limit, ticks = _axis_limit(values, log)
-    lo, hi = (1 / limit, limit) if log else (-limit, limit)
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    lo, hi = _set_effect_axis(ax, limit, ticks, log)
     ax.axvline(1.0 if log else 0.0, color="black", linewidth=0.6, zorder=1)
     ax.axvline(show(o.estimate), color="#555555", linewidth=0.6, linestyle="--", zorder=1,
                gid="overall-line")
