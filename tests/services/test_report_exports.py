@@ -110,6 +110,17 @@ def _tiny_review(model: str, tau2: str, measure: str = "MD") -> Review:
     )
 
 
+def _two_binary_studies_pooled() -> tuple[Review, SynthesisResult]:
+    """Two trials (10/100 vs 20/100, 15/100 vs 30/100) pooled as a fixed-effect MH risk ratio."""
+    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
+             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
+    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
+    review = _tiny_review("fixed", "DL", "RR")
+    s = SynthesisResult(review.analyses[0], table,
+                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    return review, s
+
+
 def test_methods_paragraph_names_the_settings_actually_used() -> None:
     review = _tiny_review("random", "REML")
     s = SynthesisResult(review.analyses[0], (), (StudyInclusion("A 2001", False, "no data"),), None)
@@ -123,12 +134,7 @@ def test_methods_paragraph_names_the_settings_actually_used() -> None:
 
 
 def test_sof_binary_row_gives_risks_per_1000_from_the_control_risk() -> None:
-    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
-             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
-    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
-    review = _tiny_review("fixed", "DL", "RR")
-    s = SynthesisResult(review.analyses[0], table,
-                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    review, s = _two_binary_studies_pooled()
     sof = appraisal_tables.sof_table(review, [s], {})
     assert sof is not None
     row = sof["rows"][0]
@@ -153,12 +159,7 @@ def test_report_command_writes_docx_and_tables(demo, tmp_path: Path) -> None:
 
 
 def test_results_paragraph_in_english_and_for_ratios() -> None:
-    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
-             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
-    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
-    review = _tiny_review("fixed", "DL", "RR")
-    s = SynthesisResult(review.analyses[0], table,
-                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    review, s = _two_binary_studies_pooled()
     text = review_services.results_paragraph(s, "en")
     # MH RR = 25/50 = 0.50 shown on the ratio scale, 400 participants (hand sums)
     assert text.startswith("X: 2 studies with 400 participants were pooled; "
