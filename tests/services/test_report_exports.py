@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -18,12 +17,7 @@ from evisynth.analysis.review import StudyInclusion, SynthesisResult
 from evisynth.review.model import AnalysisSpec, Arm, Outcome, Protocol, Review, Study
 from evisynth.services import appraisal_tables
 from evisynth.services import review as review_services
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> review_services.ReportOutput:
-    return review_services.demo(tmp_path_factory.mktemp("exports") / "vitk2")
-
+from tests.services.conftest import dp_ucmgp_by_hand
 
 #: seed 000 Table 2: arm sizes (experimental, control) of the four included studies
 ARM_SIZES = {"Kurnatowska 2015": [29, 13], "Oikonomaki 2019": [22, 30], "Witham 2020": [80, 79],
@@ -76,11 +70,7 @@ def test_sof_follows_the_gradepro_layout_with_hand_summed_participants(demo) -> 
     row = next(r for r in sof["rows"] if r[0].startswith("DP-ucMGP"))
     assert row[4] == "94 (2 项 RCT)"  # 29 + 13 + 22 + 30 (seed 000 Table 2)
     assert row[1] == "—"  # SMD: no comparator mean on a common scale
-    by_hand = pd.DataFrame({
-        "study": ["Kurnatowska 2015", "Oikonomaki 2019"],
-        "m1": [961.5, 4218], "sd1": [506.7, 6505], "n1": [29, 22],
-        "m2": [820.7, 8050], "sd2": [565.2, 12155], "n2": [13, 30],
-    })
+    by_hand = dp_ucmgp_by_hand()
     r = evisynth.pool(by_hand, measure="SMD", model="auto")
     assert row[2] == f"SMD 低 {abs(r.estimate):.2f} (低 {abs(r.ci_low):.2f} 至 高 {r.ci_high:.2f})"
     assert row[5].startswith("⊕") and "(" in row[5]
@@ -90,11 +80,7 @@ def test_sof_follows_the_gradepro_layout_with_hand_summed_participants(demo) -> 
 
 def test_results_paragraph_gives_the_pooled_numbers(demo) -> None:
     html = demo.html.read_text(encoding="utf-8")
-    by_hand = pd.DataFrame({
-        "study": ["Kurnatowska 2015", "Oikonomaki 2019"],
-        "m1": [961.5, 4218], "sd1": [506.7, 6505], "n1": [29, 22],
-        "m2": [820.7, 8050], "sd2": [565.2, 12155], "n2": [13, 30],
-    })
+    by_hand = dp_ucmgp_by_hand()
     r = evisynth.pool(by_hand, measure="SMD", model="auto")
     sentence = (f"合并 2 项研究（94 例），标准化均数差（SMD，Hedges&#39; g）为 {r.estimate:.2f}"
                 f"（95% CI {r.ci_low:.2f} 至 {r.ci_high:.2f}")
