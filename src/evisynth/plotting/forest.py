@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Transform, blended_transform_factory
 from scipy import stats
 
 from evisynth.core.results import Estimate, PoolResult, StudyRow
@@ -167,6 +167,20 @@ class _Row:
     study: StudyRow | None = None
     estimate: Estimate | None = None
     bold: bool = False
+
+
+def _row_axes(fig: Figure, rect: tuple[float, float, float, float], bottom_row: float
+              ) -> tuple[Axes, Transform]:
+    """Axes at ``rect`` whose y runs down the rows (-0.5 at the top, ``bottom_row`` at the
+    bottom), framed only by the effect axis; and the transform that places text at (figure x,
+    row y)."""
+    ax = fig.add_axes(rect)
+    ax.set_ylim(bottom_row, -0.5)
+    ax.yaxis.set_major_locator(NullLocator())
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.patch.set_visible(False)
+    return ax, blended_transform_factory(fig.transFigure, ax.transData)
 
 
 def _set_effect_axis(ax: Axes, limit: float, ticks: list[float], log: bool) -> tuple[float, float]:
@@ -317,13 +331,7 @@ def forest_plot(
     family = family_of(fig)
     ax_bottom = (bottom_in + footer_rows * ROW_IN) / height
     ax_height = graph_rows * ROW_IN / height
-    ax = fig.add_axes((plot_left / width, ax_bottom, PLOT_IN / width, ax_height))
-    ax.set_ylim(graph_rows - 0.5, -0.5)
-    ax.yaxis.set_major_locator(NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.patch.set_visible(False)
-    trans = blended_transform_factory(fig.transFigure, ax.transData)
+    ax, trans = _row_axes(fig, (plot_left / width, ax_bottom, PLOT_IN / width, ax_height), graph_rows - 0.5)
 
     def put(xin: float, y: float, s: str, ha: str = "right", bold: bool = False,
             size: float = FONT_SIZE) -> None:

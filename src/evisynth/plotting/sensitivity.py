@@ -14,14 +14,13 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
-from matplotlib.transforms import blended_transform_factory
 
 from evisynth.core.results import PoolResult, SensitivityRow
 from evisynth.plotting.fonts import check_text, family_of, new_figure, note_fallback, resolve_language
 from evisynth.plotting.forest import (
     MEASURE_NAMES,
     _axis_limit,
+    _row_axes,
     _set_effect_axis,
     _text_width_in,
     format_effect,
@@ -85,14 +84,8 @@ def sensitivity_plot(result: PoolResult, kind: str = "leave_one_out", *, languag
     fig = new_figure(width, height, lang)
     note_fallback(fig, language, lang)
     family = family_of(fig)
-    ax = fig.add_axes((plot_left / width, bottom_in / height, PLOT_IN / width,
-                       (n + 0.5) * ROW_IN / height))
-    ax.set_ylim(n, -0.5)
-    ax.yaxis.set_major_locator(NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.patch.set_visible(False)
-    trans = blended_transform_factory(fig.transFigure, ax.transData)
+    ax, trans = _row_axes(fig, (plot_left / width, bottom_in / height, PLOT_IN / width,
+                                (n + 0.5) * ROW_IN / height), n)
 
     def put(xin: float, y: float, s: str, ha: str = "right", bold: bool = False) -> None:
         fig.text(xin / width, y, s, transform=trans, ha=ha, va="center", fontsize=FONT_SIZE,
