@@ -152,3 +152,12 @@ def start_server(data_dir: Path, port: int, owner: str | None = None) -> subproc
             time.sleep(0.2)
     proc.kill()
     raise AssertionError("the server did not start in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a server from start_server (if it still runs) and release its pipe."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=10)
+    if proc.stderr:
+        proc.stderr.close()
