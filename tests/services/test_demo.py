@@ -8,26 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import evisynth
 from evisynth.services import review as review_services
 from evisynth.storage.errors import StorageError
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> review_services.ReportOutput:
-    return review_services.demo(tmp_path_factory.mktemp("demo") / "vitk2")
+from tests.services.conftest import dp_ucmgp_by_hand
 
 
 def test_dp_ucmgp_pooling_uses_the_numbers_printed_in_seed_000(demo) -> None:
-    # Typed from seed 000 §3.4.1 (end-of-treatment means ± SD) and Table 2 (arm sizes).
-    by_hand = pd.DataFrame({
-        "study": ["Kurnatowska 2015", "Oikonomaki 2019"],
-        "m1": [961.5, 4218], "sd1": [506.7, 6505], "n1": [29, 22],
-        "m2": [820.7, 8050], "sd2": [565.2, 12155], "n2": [13, 30],
-    })
+    by_hand = dp_ucmgp_by_hand()
     expected = evisynth.pool(by_hand, measure="SMD", model="auto").to_dict()
     analysis = next(a for a in demo.content["analyses"] if a["analysis"]["id"] == "dp_ucmgp_end")
     got = analysis["result"]

@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from docx import Document
 from openpyxl import load_workbook
 
@@ -18,12 +17,7 @@ from evisynth.analysis.review import StudyInclusion, SynthesisResult
 from evisynth.review.model import AnalysisSpec, Arm, Outcome, Protocol, Review, Study
 from evisynth.services import appraisal_tables
 from evisynth.services import review as review_services
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> review_services.ReportOutput:
-    return review_services.demo(tmp_path_factory.mktemp("exports") / "vitk2")
-
+from tests.services.conftest import dp_ucmgp_by_hand
 
 #: seed 000 Table 2: arm sizes (experimental, control) of the four included studies
 ARM_SIZES = {"Kurnatowska 2015": [29, 13], "Oikonomaki 2019": [22, 30], "Witham 2020": [80, 79],
@@ -76,11 +70,7 @@ def test_sof_follows_the_gradepro_layout_with_hand_summed_participants(demo) -> 
     row = next(r for r in sof["rows"] if r[0].startswith("DP-ucMGP"))
     assert row[4] == "94 (2 项 RCT)"  # 29 + 13 + 22 + 30 (seed 000 Table 2)
     assert row[1] == "—"  # SMD: no comparator mean on a common scale
-    by_hand = pd.DataFrame({
-        "study": ["Kurnatowska 2015", "Oikonomaki 2019"],
-        "m1": [961.5, 4218], "sd1": [506.7, 6505], "n1": [29, 22],
-        "m2": [820.7, 8050], "sd2": [565.2, 12155], "n2": [13, 30],
-    })
+    by_hand = dp_ucmgp_by_hand()
     r = evisynth.pool(by_hand, measure="SMD", model="auto")
     assert row[2] == f"SMD 低 {abs(r.estimate):.2f} (低 {abs(r.ci_low):.2f} 至 高 {r.ci_high:.2f})"
     assert row[5].startswith("⊕") and "(" in row[5]
@@ -90,11 +80,7 @@ def test_sof_follows_the_gradepro_layout_with_hand_summed_participants(demo) -> 
 
 def test_results_paragraph_gives_the_pooled_numbers(demo) -> None:
     html = demo.html.read_text(encoding="utf-8")
-    by_hand = pd.DataFrame({
-        "study": ["Kurnatowska 2015", "Oikonomaki 2019"],
-        "m1": [961.5, 4218], "sd1": [506.7, 6505], "n1": [29, 22],
-        "m2": [820.7, 8050], "sd2": [565.2, 12155], "n2": [13, 30],
-    })
+    by_hand = dp_ucmgp_by_hand()
     r = evisynth.pool(by_hand, measure="SMD", model="auto")
     sentence = (f"合并 2 项研究（94 例），标准化均数差（SMD，Hedges&#39; g）为 {r.estimate:.2f}"
                 f"（95% CI {r.ci_low:.2f} 至 {r.ci_high:.2f}")
@@ -110,6 +96,17 @@ def _tiny_review(model: str, tau2: str, measure: str = "MD") -> Review:
     )
 
 
+def _two_binary_studies_pooled() -> tuple[Review, SynthesisResult]:
+    """Two trials (10/100 vs 20/100, 15/100 vs 30/100) pooled as a fixed-effect MH risk ratio."""
+    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
+             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
+    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
+    review = _tiny_review("fixed", "DL", "RR")
+    s = SynthesisResult(review.analyses[0], table,
+                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    return review, s
+
+
 def test_methods_paragraph_names_the_settings_actually_used() -> None:
     review = _tiny_review("random", "REML")
     s = SynthesisResult(review.analyses[0], (), (StudyInclusion("A 2001", False, "no data"),), None)
@@ -123,12 +120,7 @@ def test_methods_paragraph_names_the_settings_actually_used() -> None:
 
 
 def test_sof_binary_row_gives_risks_per_1000_from_the_control_risk() -> None:
-    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
-             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
-    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
-    review = _tiny_review("fixed", "DL", "RR")
-    s = SynthesisResult(review.analyses[0], table,
-                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    review, s = _two_binary_studies_pooled()
     sof = appraisal_tables.sof_table(review, [s], {})
     assert sof is not None
     row = sof["rows"][0]
@@ -153,12 +145,7 @@ def test_report_command_writes_docx_and_tables(demo, tmp_path: Path) -> None:
 
 
 def test_results_paragraph_in_english_and_for_ratios() -> None:
-    table = ({"study": "A", "e1": 10, "n1": 100, "e2": 20, "n2": 100},
-             {"study": "B", "e1": 15, "n1": 100, "e2": 30, "n2": 100})
-    r = evisynth.pool(pd.DataFrame(table), measure="RR", model="fixed", method="MH")
-    review = _tiny_review("fixed", "DL", "RR")
-    s = SynthesisResult(review.analyses[0], table,
-                        (StudyInclusion("A", True, "ok"), StudyInclusion("B", True, "ok")), r)
+    review, s = _two_binary_studies_pooled()
     text = review_services.results_paragraph(s, "en")
     # MH RR = 25/50 = 0.50 shown on the ratio scale, 400 participants (hand sums)
     assert text.startswith("X: 2 studies with 400 participants were pooled; "

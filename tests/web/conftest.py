@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from evisynth.review.records import Record
 from evisynth.services import screening as screening_services
 from evisynth.services.accounts import Server
+from evisynth.services.review import EXAMPLE_BUNDLE
 from evisynth.storage import records as record_store
 from evisynth.web import Settings, create_app
 
@@ -87,6 +88,27 @@ def app(site: Site) -> Iterator[TestClient]:
         yield client
 
 
+def build_review_site(data_dir: Path) -> str:
+    """A data folder with the vitamin K2 example review (owner olga, reviewer rui); its slug."""
+    server = Server(data_dir, hasher=CHEAP)
+    try:
+        olga = server.create_owner("olga", PASSWORD)
+        slug = server.create_project(olga, "Vitamin K2", bundle=EXAMPLE_BUNDLE)
+        server.register(server.invite(slug, olga, "reviewer"), "rui", PASSWORD)
+    finally:
+        server.close()
+    return slug
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """A client of a served build_review_site, and the review's slug (one per test module)."""
+    data_dir = tmp_path_factory.mktemp("review")
+    slug = build_review_site(data_dir)
+    with TestClient(create_app(Settings(data_dir)), base_url="https://testserver") as client:
+        yield client, slug
+
+
 def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"
@@ -130,3 +152,12 @@ def start_server(data_dir: Path, port: int, owner: str | None = None) -> subproc
             time.sleep(0.2)
     proc.kill()
     raise AssertionError("the server did not start in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a server from start_server (if it still runs) and release its pipe."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=10)
+    if proc.stderr:
+        proc.stderr.close()

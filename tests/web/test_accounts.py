@@ -70,3 +70,12 @@ def test_invitations_memberships_and_what_each_user_sees(server: Server) -> None
     assert [p.slug for p, _ in server.projects_of(olga)] == [first, second]
     with pytest.raises(DomainError, match="only the server's owner"):
         server.create_project(ari, "Mine")
+
+
+def test_a_second_project_with_a_taken_slug_is_refused_and_nothing_is_stored(server: Server) -> None:
+    olga = server.create_owner("olga", PASSWORD)
+    store.add_web_project(server.accounts, "trial", "Trial", "projects/trial.evisynth", olga.id, "olga")
+    with pytest.raises(DomainError, match="already a project 'trial'"):
+        store.add_web_project(server.accounts, "trial", "Other", "projects/other.evisynth", olga.id, "olga")
+    projects = store.web_projects(server.accounts, olga.id)
+    assert [(p.title, role) for p, role in projects] == [("Trial", "owner")]

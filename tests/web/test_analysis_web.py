@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from fastapi.testclient import TestClient
-
-from evisynth.services.accounts import Server
-from evisynth.services.review import EXAMPLE_BUNDLE
-from evisynth.web import Settings, create_app
-from tests.web.conftest import CHEAP, PASSWORD, sign_in
+from tests.web.conftest import sign_in
 
 #: Oikonomaki 2019's MGP is not in the seed; these numbers are made up for the test only.
 NEW_VALUES = (("k2", "mean", 700.0), ("k2", "sd", 150.0),
               ("control", "mean", 650.0), ("control", "sd", 160.0))
-
-
-def build_review_site(data_dir: Path) -> str:
-    server = Server(data_dir, hasher=CHEAP)
-    try:
-        olga = server.create_owner("olga", PASSWORD)
-        slug = server.create_project(olga, "Vitamin K2", bundle=EXAMPLE_BUNDLE)
-        server.register(server.invite(slug, olga, "reviewer"), "rui", PASSWORD)
-    finally:
-        server.close()
-    return slug
-
-
-@pytest.fixture(scope="module")
-def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
-    data_dir = tmp_path_factory.mktemp("review")
-    slug = build_review_site(data_dir)
-    with TestClient(create_app(Settings(data_dir)), base_url="https://testserver") as client:
-        yield client, slug
 
 
 def field(page: str, name: str) -> str:

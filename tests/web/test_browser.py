@@ -20,7 +20,7 @@ from PIL import Image
 from evisynth.services.accounts import Server
 from evisynth.services.review import EXAMPLE_BUNDLE
 from evisynth.storage.accounts import user_by_name
-from tests.web.conftest import CHEAP, PASSWORD, Site, build_site, free_port, start_server
+from tests.web.conftest import CHEAP, PASSWORD, Site, build_site, free_port, start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -51,10 +51,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site
     try:
         yield f"http://127.0.0.1:{port}", site, review
     finally:
-        proc.kill()
-        proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
+        stop_server(proc)
 
 
 def thumb(png: bytes) -> np.ndarray:

@@ -22,7 +22,7 @@ from evisynth.storage import open_project
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as screening_store
 from evisynth.storage.accounts import user_by_name
-from tests.web.conftest import CHEAP, PASSWORD, _records, free_port, start_server
+from tests.web.conftest import CHEAP, PASSWORD, _records, free_port, start_server, stop_server
 
 REVIEWERS = 20
 Served = tuple[str, Path, str, list[int], "subprocess.Popen[bytes]"]
@@ -51,11 +51,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         yield f"http://127.0.0.1:{port}", Path(location), slug, ids, proc
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
+        stop_server(proc)
 
 
 def _client(base: str, name: str) -> tuple[httpx2.Client, str]:

@@ -4,14 +4,8 @@ reviewer's, and an override that needs a reason (on the vitamin K2 review's bund
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-from fastapi.testclient import TestClient
-
-from evisynth.web import Settings, create_app
 from tests.web.conftest import sign_in
-from tests.web.test_analysis_web import build_review_site
 
 #: Made-up answers for the test. By the RoB 2 guidance's algorithms (Higgins et al. 2019):
 #: D1 random and concealed, no baseline problem: low; D2 nobody aware (2.1, 2.2 N) and an
@@ -21,14 +15,6 @@ from tests.web.test_analysis_web import build_review_site
 ANSWERS = {"q1.1": "Y", "q1.2": "Y", "q1.3": "N", "q2.1": "N", "q2.2": "N", "q2.6": "Y",
            "q3.1": "Y", "q4.1": "N", "q4.2": "N", "q4.3": "Y", "q4.4": "PY", "q4.5": "PN",
            "q5.1": "Y", "q5.2": "N", "q5.3": "N"}
-
-
-@pytest.fixture(scope="module")
-def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
-    data_dir = tmp_path_factory.mktemp("rob2")
-    slug = build_review_site(data_dir)
-    with TestClient(create_app(Settings(data_dir)), base_url="https://testserver") as client:
-        yield client, slug
 
 
 def _form(csrf: str, **extra: str) -> dict[str, str]:

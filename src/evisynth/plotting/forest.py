@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Transform, blended_transform_factory
 from scipy import stats
 
 from evisynth.core.results import Estimate, PoolResult, StudyRow
@@ -169,6 +169,33 @@ class _Row:
     bold: bool = False
 
 
+def _row_axes(fig: Figure, rect: tuple[float, float, float, float], bottom_row: float
+              ) -> tuple[Axes, Transform]:
+    """Axes at ``rect`` whose y runs down the rows (-0.5 at the top, ``bottom_row`` at the
+    bottom), framed only by the effect axis; and the transform that places text at (figure x,
+    row y)."""
+    ax = fig.add_axes(rect)
+    ax.set_ylim(bottom_row, -0.5)
+    ax.yaxis.set_major_locator(NullLocator())
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.patch.set_visible(False)
+    return ax, blended_transform_factory(fig.transFigure, ax.transData)
+
+
+def _set_effect_axis(ax: Axes, limit: float, ticks: list[float], log: bool) -> tuple[float, float]:
+    """Scale, range and fixed ticks of an effect axis symmetric around the null; its (low, high)."""
+    lo, hi = (1 / limit, limit) if log else (-limit, limit)
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    return lo, hi
+
+
 def _axis_limit(values: Sequence[float], log: bool) -> tuple[float, list[float]]:
     """A symmetric axis limit around the null and its ticks, as RevMan chooses them."""
     if log:
@@ -304,13 +331,7 @@ def forest_plot(
     family = family_of(fig)
     ax_bottom = (bottom_in + footer_rows * ROW_IN) / height
     ax_height = graph_rows * ROW_IN / height
-    ax = fig.add_axes((plot_left / width, ax_bottom, PLOT_IN / width, ax_height))
-    ax.set_ylim(graph_rows - 0.5, -0.5)
-    ax.yaxis.set_major_locator(NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.patch.set_visible(False)
-    trans = blended_transform_factory(fig.transFigure, ax.transData)
+    ax, trans = _row_axes(fig, (plot_left / width, ax_bottom, PLOT_IN / width, ax_height), graph_rows - 0.5)
 
     def put(xin: float, y: float, s: str, ha: str = "right", bold: bool = False,
             size: float = FONT_SIZE) -> None:
@@ -351,14 +372,7 @@ def forest_plot(
     if limit > cap * (10 if log else 4):  # one very wide CI should not flatten the others
         limit, ticks = _axis_limit([cap * (10 if log else 4)], log)
         add_note(fig, "some confidence intervals run past the axis (drawn as arrows)")
-    lo, hi = (1 / limit, limit) if log else (-limit, limit)
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    lo, hi = _set_effect_axis(ax, limit, ticks, log)
     for tick_label in ax.get_xticklabels():
         tick_label.set_fontfamily(family)
     null = 1.0 if log else 0.0

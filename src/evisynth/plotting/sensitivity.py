@@ -14,12 +14,17 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
-from matplotlib.transforms import blended_transform_factory
 
 from evisynth.core.results import PoolResult, SensitivityRow
 from evisynth.plotting.fonts import check_text, family_of, new_figure, note_fallback, resolve_language
-from evisynth.plotting.forest import MEASURE_NAMES, _axis_limit, _text_width_in, format_effect
+from evisynth.plotting.forest import (
+    MEASURE_NAMES,
+    _axis_limit,
+    _row_axes,
+    _set_effect_axis,
+    _text_width_in,
+    format_effect,
+)
 
 FONT_SIZE = 8.0
 ROW_IN = 0.2
@@ -79,14 +84,8 @@ def sensitivity_plot(result: PoolResult, kind: str = "leave_one_out", *, languag
     fig = new_figure(width, height, lang)
     note_fallback(fig, language, lang)
     family = family_of(fig)
-    ax = fig.add_axes((plot_left / width, bottom_in / height, PLOT_IN / width,
-                       (n + 0.5) * ROW_IN / height))
-    ax.set_ylim(n, -0.5)
-    ax.yaxis.set_major_locator(NullLocator())
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.patch.set_visible(False)
-    trans = blended_transform_factory(fig.transFigure, ax.transData)
+    ax, trans = _row_axes(fig, (plot_left / width, bottom_in / height, PLOT_IN / width,
+                                (n + 0.5) * ROW_IN / height), n)
 
     def put(xin: float, y: float, s: str, ha: str = "right", bold: bool = False) -> None:
         fig.text(xin / width, y, s, transform=trans, ha=ha, va="center", fontsize=FONT_SIZE,
@@ -102,14 +101,7 @@ def sensitivity_plot(result: PoolResult, kind: str = "leave_one_out", *, languag
     put(effect_right + i2_w - pad / 2, header_y, lab["i2"], bold=True)
     values = [show(v) for r in rows for v in (r.ci_low, r.ci_high)] + [show(o.ci_low), show(o.ci_high)]
     limit, ticks = _axis_limit(values, log)
-    lo, hi = (1 / limit, limit) if log else (-limit, limit)
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.tick_params(axis="x", labelsize=FONT_SIZE - 1)
+    lo, hi = _set_effect_axis(ax, limit, ticks, log)
     ax.axvline(1.0 if log else 0.0, color="black", linewidth=0.6, zorder=1)
     ax.axvline(show(o.estimate), color="#555555", linewidth=0.6, linestyle="--", zorder=1,
                gid="overall-line")

@@ -23,7 +23,7 @@ from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
 from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions
-from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance
+from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance, Review
 from evisynth.review.rob2 import (
     ASKED_IF,
     DOMAIN_NAMES,
@@ -46,6 +46,7 @@ from evisynth.review.screening import (
 from evisynth.services import screening as screening_services
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as screening_store
+from evisynth.storage.bundle import Appraisals
 from evisynth.storage.project import Project
 
 #: A piece of text and how it is marked: "" (plain), "include" or "exclude".
@@ -353,13 +354,21 @@ class RobView:
     table: tuple[tuple[str, dict[str, str]], ...]  # study label, domain → judgement
 
 
-def rob_view(project: Project, study: str = "") -> RobView:
+def _appraisal_page(project: Project, study: str
+                    ) -> tuple[Review, Appraisals, tuple[tuple[str, str], ...], str]:
+    """The review, its stored appraisals, its (id, label) studies and the chosen study (default:
+    the first); a DomainError when ``study`` is not in the review."""
     review = project.load_review()
     appraisals = project.load_appraisals()
     studies = tuple((s.id, s.label) for s in review.studies)
     study = study or (studies[0][0] if studies else "")
     if study and study not in {s for s, _ in studies}:
         raise DomainError(f"no study {study!r} in this review")
+    return review, appraisals, studies, study
+
+
+def rob_view(project: Project, study: str = "") -> RobView:
+    review, appraisals, studies, study = _appraisal_page(project, study)
     english = review.protocol.language != "zh"
     domains = tuple((d, ROB1_LABELS[d][0 if english else 1]) for d in ROB1_DOMAINS)
     table = tuple((label, {d: str(a.get("judgement", ""))
@@ -433,12 +442,7 @@ def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str 
     discrepancies; ``entered``: answers sent back with ``error`` when they were refused,
     shown instead of the stored ones."""
     tool = rob2_tool(copy, user_id)
-    review = project.load_review()
-    appraisals = project.load_appraisals()
-    studies = tuple((s.id, s.label) for s in review.studies)
-    study = study or (studies[0][0] if studies else "")
-    if study and study not in {s for s, _ in studies}:
-        raise DomainError(f"no study {study!r} in this review")
+    review, appraisals, studies, study = _appraisal_page(project, study)
     table: list[tuple[str, str, dict[str, str], str]] = []
     for sid, label in studies:
         stored = appraisals.get(sid, {}).get("rob2")

@@ -9,6 +9,8 @@ SHA-256, never as given.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import cast
 
@@ -54,6 +56,17 @@ class Member(Serializable):
     role: str
 
 
+@contextmanager
+def _taken(message: str) -> Iterator[None]:
+    """A write refused by a unique constraint becomes a DomainError saying ``message``."""
+    try:
+        yield
+    except StorageError as exc:
+        if isinstance(exc.__cause__, IntegrityError):
+            raise DomainError(message) from exc
+        raise
+
+
 def _user(row: object | None) -> User | None:
     if row is None:
         return None
@@ -61,15 +74,11 @@ def _user(row: object | None) -> User | None:
 
 
 def add_user(project: Project, name: str, password_hash: str, *, is_admin: bool, actor: str) -> User:
-    try:
-        with project._write(actor) as (conn, _changes):
-            new_id = conn.execute(insert(_USER).returning(_USER.c.id),
-                                  {"name": name, "password_hash": password_hash, "is_admin": is_admin,
-                                   "created_at": dt.datetime.now(dt.UTC)}).scalar_one()
-    except StorageError as exc:
-        if isinstance(exc.__cause__, IntegrityError):
-            raise DomainError(f"there is already an account named {name!r}; choose another name") from exc
-        raise
+    with _taken(f"there is already an account named {name!r}; choose another name"), \
+            project._write(actor) as (conn, _changes):
+        new_id = conn.execute(insert(_USER).returning(_USER.c.id),
+                              {"name": name, "password_hash": password_hash, "is_admin": is_admin,
+                               "created_at": dt.datetime.now(dt.UTC)}).scalar_one()
     return User(new_id, name, password_hash, is_admin)
 
 
@@ -90,15 +99,11 @@ def count_users(project: Project) -> int:
 
 def add_web_project(project: Project, slug: str, title: str, location: str, owner: int, actor: str) -> None:
     """Register a served project and make ``owner`` its owner, in one transaction."""
-    try:
-        with project._write(actor) as (conn, _changes):
-            conn.execute(insert(_WEB_PROJECT), {"slug": slug, "title": title, "location": location,
-                                                "created_at": dt.datetime.now(dt.UTC)})
-            conn.execute(insert(_MEMBER), {"project": slug, "user_id": owner, "role": "owner"})
-    except StorageError as exc:
-        if isinstance(exc.__cause__, IntegrityError):
-            raise DomainError(f"there is already a project {slug!r}; choose another name") from exc
-        raise
+    with _taken(f"there is already a project {slug!r}; choose another name"), \
+            project._write(actor) as (conn, _changes):
+        conn.execute(insert(_WEB_PROJECT), {"slug": slug, "title": title, "location": location,
+                                            "created_at": dt.datetime.now(dt.UTC)})
+        conn.execute(insert(_MEMBER), {"project": slug, "user_id": owner, "role": "owner"})
 
 
 def web_projects(project: Project, user_id: int | None = None) -> list[tuple[WebProject, str]]:
