@@ -46,7 +46,8 @@ def test_medline_entries_come_one_by_one_before_a_later_error() -> None:
 
 
 def test_cnki_original_is_trimmed_and_title_check_names_the_line() -> None:
-    text = "{Reference Type}: Journal Article\n{Title}: 甲\n\n\n{Reference Type}: Journal Article\n{Author}: 乙\n"
+    text = ("{Reference Type}: Journal Article\n{Title}: 甲\n\n\n"
+            "{Reference Type}: Journal Article\n{Author}: 乙\n")
     first = next(cnki.iter_entries(text, path="c.net"))
     assert first.text == "{Reference Type}: Journal Article\n{Title}: 甲"
     with pytest.raises(ImportFormatError, match=r"^c\.net, line 5: entry has no \{Title\}"):
