@@ -71,3 +71,11 @@ def test_truncated_ris_still_fails_with_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(ImportFormatError, match=r"cut\.ris, line 4: entry has no 'ER  - ' end tag"):
         read_file(path, on_entries=lambda _n: None)
     assert ris.looks_like(path.read_text())
+
+
+def test_ris_cut_off_check_tells_a_last_entry_without_er() -> None:
+    assert ris._cut_off("TY  - JOUR\nER  - \nTY  - JOUR\nTI  - cut")
+    assert ris._cut_off("TY  - JOUR\nTI  - cut")
+    assert not ris._cut_off("TY  - JOUR\nER  - \n")
+    with pytest.raises(ImportFormatError, match=r"^r\.ris, line 3: entry has no 'ER  - ' end tag"):
+        ris.read("TY  - JOUR\nER  - \nTY  - JOUR\nTI  - cut", path="r.ris")

@@ -121,5 +121,19 @@ def convert(entries: Iterable[RawEntry], *, path: str, database: str = "") -> tu
 
 
 def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
-    """Records of a RIS text (read, clean, convert)."""
+    """Records of a RIS text (read, clean, convert).
+
+    Entries are converted as they are read; when the last ``TY`` comes after the last ``ER``
+    (a cut-off file), the text is first read without converting, so that its error comes
+    without the cost of converting every entry before the cut.
+    """
+    if _cut_off(text):
+        for _ in iter_entries(text, path=path):
+            pass
     return convert(iter_entries(text, path=path), path=path, database=database)
+
+
+def _cut_off(text: str) -> bool:
+    last_ty = max(text.rfind("\nTY  -"), text.rfind("\nTY -"), 0 if text.startswith("TY ") else -1)
+    last_er = max(text.rfind("\nER  -"), text.rfind("\nER -"))
+    return last_ty > last_er
