@@ -2,7 +2,8 @@
 
 Generates synthetic RIS and MEDLINE exports of the requested sizes (records with a title, six
 authors, journal, year, DOI, keywords and a ~1 kB abstract, a third of them Chinese), then
-times each step and reports the peak resident memory:
+times each step and reports the peak resident memory (of the whole run, and how much
+``read_file`` alone added to it):
 
 1. ``read_file`` (decode, parse, clean, convert);
 2. ``add_records`` into a fresh SQLite project (one transaction);
@@ -79,9 +80,11 @@ def bench(megabytes: float, kind: str, folder: Path) -> None:
     path = folder / f"bench_{kind}_{megabytes:g}mb.{'ris' if kind == 'ris' else 'nbib'}"
     n = generate(path, megabytes, ris_entry if kind == "ris" else medline_entry)
     size = path.stat().st_size / 1024 / 1024
+    before = peak_mb()
     started = time.perf_counter()
     read = read_file(path)
     t_read = time.perf_counter() - started
+    read_growth = peak_mb() - before
     project = folder / f"{kind}_{megabytes:g}.evisynth"
     started = time.perf_counter()
     with open_project(project, create=True) as p:
@@ -99,7 +102,7 @@ def bench(megabytes: float, kind: str, folder: Path) -> None:
     t_trunc = time.perf_counter() - started
     print(f"{kind:8s} {size:7.1f} MB {n:8d} entries ({len(read.records)} records, batch {batch.id}): "
           f"read {t_read:6.1f} s, store {t_store:6.1f} s, truncated → error in {t_trunc:5.1f} s; "
-          f"peak RSS {peak_mb():7.0f} MB")
+          f"peak RSS {peak_mb():7.0f} MB (read_file alone: +{read_growth:.0f} MB)")
     print(f"         truncated file: {outcome}")
     for p in (path, truncated, project):
         p.unlink(missing_ok=True)

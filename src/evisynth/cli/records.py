@@ -50,29 +50,40 @@ def _print_json(payload: Any) -> None:
 
 
 @contextmanager
-def _progress(total: int, show: bool) -> Iterator[services.Progress | None]:
+def _progress(total: int, show: bool) -> Iterator[tuple[services.Progress, services.EntryProgress] | None]:
+    """File and entry callbacks for a bar on stderr: it counts files, and for a single file
+    the entries read so far (their total is not known before the end)."""
     if not show:
         yield None
         return
     bar = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     with bar:
-        task = bar.add_task("", total=total)
+        task = bar.add_task("", total=total if total > 1 else None)
 
         def advance(done: int, _total: int, path: str) -> None:
-            bar.update(task, completed=done, description=Path(path).name)
+            if total > 1:
+                bar.update(task, completed=done, description=Path(path).name)
 
-        yield advance
+        def entries(path: str, count: int) -> None:
+            if total > 1:
+                bar.update(task, description=f"{Path(path).name}: {count:,} entries")
+            else:
+                bar.update(task, completed=count, description=f"{Path(path).name}: entries")
+
+        yield advance, entries
 
 
 def _import_files(project: Path, files: list[Path], *, source: list[str] | None, format: str,
                   encoding: str | None, columns: str | None, actor: str, create: bool,
                   json_output: bool) -> None:
     show = not json_output and sys.stderr.isatty() and len(files) > 0
-    with _progress(len(files), show) as progress:
+    with _progress(len(files), show) as callbacks:
+        progress, entries = callbacks if callbacks is not None else (None, None)
         result = services.import_records(
             project, files, actor=actor, format=format, encoding=encoding, source=source,
-            columns=services.parse_column_map(columns), create=create, progress=progress)
+            columns=services.parse_column_map(columns), create=create, progress=progress,
+            entry_progress=entries)
     if json_output:
         _print_json(result.to_dict())
         return

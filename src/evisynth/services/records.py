@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from evisynth.storage.records import FileSummary, ImportBatch, StoredRecord
 
 #: Called after each file is read: (files done, files in all, the file just read).
 Progress = Callable[[int, int, str], None]
+#: ``(path, entries read so far)`` while a big line-based export is read.
+EntryProgress = Callable[[str, int], None]
 EXPORT_FORMATS = ("ris", "csv")
 
 
@@ -103,6 +106,7 @@ def read_exports(
     source: str | Sequence[str] | None = None,
     columns: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    entry_progress: EntryProgress | None = None,
 ) -> list[RecordFile]:
     """Read every file (nothing is stored); the first file that fails raises for the call.
 
@@ -121,8 +125,10 @@ def read_exports(
             raise InputError(f"{path} is given twice; import each file once")
         seen.add(resolved)
         try:
+            on_entries = None if entry_progress is None else partial(entry_progress, str(path))
             out.append(read_file(path, format=None if format in (None, "auto") else format,
-                                 encoding=encoding, source=sources[index - 1], columns=columns))
+                                 encoding=encoding, source=sources[index - 1], columns=columns,
+                                 on_entries=on_entries))
         except ImportFormatError as exc:
             rest = "" if len(paths) == 1 else f" (file {index} of {len(paths)})"
             raise ImportFormatError(f"{exc}{rest}; nothing was imported") from exc
@@ -142,10 +148,11 @@ def import_records(
     columns: Mapping[str, str] | None = None,
     create: bool = False,
     progress: Progress | None = None,
+    entry_progress: EntryProgress | None = None,
 ) -> ImportResult:
     """Read ``paths`` and store all their records in the project as one batch (all or nothing)."""
     files = read_exports(paths, format=format, encoding=encoding, source=source, columns=columns,
-                         progress=progress)
+                         progress=progress, entry_progress=entry_progress)
     records: list[Record] = [r for f in files for r in f.records]
     summaries = [FileSummary(f.path, f.format, f.encoding, len(f.records), _warnings(f), f.sha256)
                  for f in files]

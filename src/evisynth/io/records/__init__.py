@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from evisynth.io.records import (
     wos,
     xlsx,
 )
+from evisynth.io.records._base import RawEntry
 from evisynth.io.records.encoding import decode
 from evisynth.review.records import Record
 
@@ -56,6 +57,12 @@ FORMATS: dict[str, Reader] = {
 }
 #: Formats whose end is marked by their syntax, not by a final line break.
 _UNLINED = ("pubmed_xml", "endnote_xml", "bibtex", "ctgov_json", "xlsx")
+#: Line-based formats whose entries stream from the text (``iter_entries``/``convert``), so
+#: that a caller can follow a big file entry by entry.
+_STREAMED = {"ris": ris, "medline": medline, "wos": wos, "cnki": cnki, "endnote": endnote_tagged,
+             "refworks": refworks}
+#: How many entries pass between two calls of a reader's ``on_entries`` callback.
+PROGRESS_EVERY = 500
 #: Formats read as tables, where a column mapping applies.
 TABLE_FORMATS = ("csv", "tsv", "xlsx")
 
@@ -156,8 +163,14 @@ def read_file(
     encoding: str | None = None,
     source: str | None = None,
     columns: Mapping[str, str] | None = None,
+    on_entries: Callable[[int], None] | None = None,
 ) -> RecordFile:
-    """Like :func:`read_records`, with the format and encoding used (see :class:`RecordFile`)."""
+    """Like :func:`read_records`, with the format and encoding used (see :class:`RecordFile`).
+
+    ``on_entries`` is called with the number of entries read so far, every
+    :data:`PROGRESS_EVERY` entries, while a line-based export (RIS, MEDLINE, WoS, CNKI,
+    EndNote tagged, RefWorks) is read; other formats do not call it.
+    """
     file = Path(path)
     name = str(file)
     if not file.is_file():
@@ -196,9 +209,23 @@ def read_file(
             text, path=name, database=source or "", sep="," if format == "csv" else "\t",
             columns=columns), digest, ends)
     try:
-        return RecordFile(name, format, used, size, FORMATS[format](text, path=name, database=source or ""),
-                          digest, ends)
+        module = _STREAMED.get(format)
+        if module is not None and on_entries is not None:
+            records = module.convert(_counted(module.iter_entries(text, path=name), on_entries),
+                                     path=name, database=source or "")
+        else:
+            records = FORMATS[format](text, path=name, database=source or "")
+        return RecordFile(name, format, used, size, records, digest, ends)
     except RecursionError as exc:  # deeply nested XML
         raise ImportFormatError(
             f"{name}: nested too deeply to read; check that it is a {format} export"
         ) from exc
+
+
+def _counted(entries: Iterable[RawEntry], on_entries: Callable[[int], None]) -> Iterator[RawEntry]:
+    count = 0
+    for count, entry in enumerate(entries, start=1):
+        if count % PROGRESS_EVERY == 0:
+            on_entries(count)
+        yield entry
+    on_entries(count)

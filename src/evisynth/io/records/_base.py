@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from evisynth.io.errors import ImportFormatError
@@ -43,31 +44,52 @@ class RawEntry:
 class EntryCollector:
     """Entries of a line-based export: ``start`` one at a line, add to ``current``, ``close`` it.
 
-    Closing keeps the entry's original lines as its text (``strip_text`` trims them), joins
-    continuation lines with ``sep``, and refuses files with more than MAX_ENTRIES entries.
+    Closing keeps the entry's original lines as its text — one slice of the decoded file,
+    with CR-LF line ends made LF (``strip_text`` trims it) — joins continuation lines with
+    ``sep``, and refuses files with more than MAX_ENTRIES entries. Closed entries wait in
+    ``entries`` until the reader takes them (:meth:`take`), so that a reader can hand them
+    on one by one instead of keeping the whole file's entries.
     """
 
-    def __init__(self, lines: list[str], path: str, *, sep: str, strip_text: bool = False) -> None:
-        self.lines, self.path, self.sep, self.strip_text = lines, path, sep, strip_text
+    def __init__(self, text: str, path: str, *, sep: str, strip_text: bool = False) -> None:
+        self.text, self.path, self.sep, self.strip_text = text, path, sep, strip_text
         self.entries: list[RawEntry] = []
+        self.count = 0
         self.current: RawEntry | None = None
-        self._start = 0
+        self._offset = 0
 
-    def start(self, number: int) -> RawEntry:
-        self.close(number - 1)
+    def start(self, number: int, offset: int) -> RawEntry:
+        """Open an entry at line ``number``, which starts at ``offset`` in the text."""
+        self.close(number - 1, offset - 1)
         self.current = RawEntry(line=number)
-        self._start = number
+        self._offset = offset
         return self.current
 
-    def close(self, end: int) -> None:
+    def close(self, end: int, end_offset: int) -> None:
+        """Close the open entry: its last line is ``end``, its text ends before ``end_offset``."""
         if self.current is None:
             return
-        text = "\n".join(self.lines[self._start - 1 : end])
+        text = original(self.text, self._offset, end_offset)
         self.current.text = text.strip() if self.strip_text else text
         self.entries.append(self.current.finish(self.sep))
-        if len(self.entries) > MAX_ENTRIES:
+        self.count += 1
+        if self.count > MAX_ENTRIES:
             raise fail(self.path, end, f"more than {MAX_ENTRIES} entries", "split the file")
         self.current = None
+
+    def take(self) -> list[RawEntry]:
+        """The entries closed since the last call."""
+        taken, self.entries = self.entries, []
+        return taken
+
+
+def original(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with line ends as :func:`iter_lines` reads them (a CR before LF,
+    and one at the very end, dropped)."""
+    chunk = text[start:max(end, start)]
+    if "\r" in chunk:
+        chunk = chunk.replace("\r\n", "\n").removesuffix("\r")
+    return chunk
 
 
 def fail(path: str, line: int | None, problem: str, fix: str) -> ImportFormatError:
@@ -78,4 +100,19 @@ def fail(path: str, line: int | None, problem: str, fix: str) -> ImportFormatErr
 
 def split_lines(text: str) -> list[str]:
     """Lines split on LF only (bare CRs inside fields stay; a CR before LF is dropped)."""
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    return [line for _, _, line in iter_lines(text)]
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(number, offset, line)`` for each line of ``text``, as :func:`split_lines` splits
+    them, without holding a list of every line (a 200 MB export has millions)."""
+    pos, number = 0, 0
+    find = text.find
+    while True:
+        number += 1
+        end = find("\n", pos)
+        if end < 0:
+            yield number, pos, text[pos:].removesuffix("\r")
+            return
+        yield number, pos, text[pos:end].removesuffix("\r")
+        pos = end + 1

@@ -13,8 +13,9 @@ language, ``%W`` database provider, ``%+`` author address, ``%@`` ISSN.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
-from evisynth.io.records._base import EntryCollector, RawEntry, fail, split_lines
+from evisynth.io.records._base import EntryCollector, RawEntry, fail, iter_lines
 from evisynth.review.normalize import is_cjk, make_record, split_authors
 from evisynth.review.records import RawField, Record
 
@@ -30,9 +31,15 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str, *, path: str) -> list[RawEntry]:
-    lines = split_lines(text.removeprefix("\ufeff"))
-    collector = EntryCollector(lines, path, sep=" ", strip_text=True)
-    for number, line in enumerate(lines, start=1):
+    return list(iter_entries(text, path=path))
+
+
+def iter_entries(text: str, *, path: str) -> Iterator[RawEntry]:
+    """Raw entries one by one as they are read (the file's entries are never all held)."""
+    text = text.removeprefix("\ufeff")
+    collector = EntryCollector(text, path, sep=" ", strip_text=True)
+    number = 0
+    for number, offset, line in iter_lines(text):
         if not line.strip():
             continue
         match = _TAG.match(line)
@@ -40,7 +47,8 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
         if match:
             tag = match.group(1)
             if tag == "0":
-                current = collector.start(number)
+                current = collector.start(number, offset)
+                yield from _checked(collector.take(), path)
             elif current is None:
                 raise fail(path, number, f"field %{tag} before the first '%0' line", _FIX)
             current.fields.append(RawField(tag, match.group(2).strip(), number))
@@ -48,10 +56,13 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
             current.continue_last(line.strip())
         else:
             raise fail(path, number, f"not an EndNote tagged line: {line[:40]!r}", _FIX)
-    collector.close(len(lines))
-    entries = collector.entries
-    if not entries:
+    collector.close(number, len(text))
+    yield from _checked(collector.take(), path)
+    if not collector.count:
         raise fail(path, None, "no EndNote entries ('%0 Type' lines) found", _FIX)
+
+
+def _checked(entries: list[RawEntry], path: str) -> list[RawEntry]:
     for entry in entries:
         if not entry.values("T"):
             raise fail(path, entry.line, "entry has no %T title (the file may be truncated)", _FIX)
@@ -89,7 +100,7 @@ def clean(entry: RawEntry) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if v}
 
 
-def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+def convert(entries: Iterable[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
     return tuple(
         make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
                     database=database or next(iter(e.values("W", "~")), ""), line=e.line)
@@ -98,4 +109,4 @@ def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[
 
 
 def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
-    return convert(parse(text, path=path), path=path, database=database)
+    return convert(iter_entries(text, path=path), path=path, database=database)

@@ -9,8 +9,9 @@ padded) start a field, lines indented by spaces continue it. Clean: ``FAU`` (ful
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
-from evisynth.io.records._base import EntryCollector, RawEntry, fail, split_lines
+from evisynth.io.records._base import EntryCollector, RawEntry, fail, iter_lines
 from evisynth.review.normalize import make_record
 from evisynth.review.records import RawField, Record
 
@@ -24,26 +25,36 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str, *, path: str) -> list[RawEntry]:
-    lines = split_lines(text.removeprefix("\ufeff"))
-    collector = EntryCollector(lines, path, sep=" ")
-    for number, line in enumerate(lines, start=1):
+    return list(iter_entries(text, path=path))
+
+
+def iter_entries(text: str, *, path: str) -> Iterator[RawEntry]:
+    """Raw entries one by one as they are read (the file's entries are never all held)."""
+    text = text.removeprefix("\ufeff")
+    collector = EntryCollector(text, path, sep=" ")
+    number = 0
+    for number, offset, line in iter_lines(text):
         if not line.strip():
-            collector.close(number - 1)
+            collector.close(number - 1, offset - 1)
+            yield from _checked(collector.take(), path)
             continue
         match = _TAG.match(line)
         current = collector.current
         if match and not line.startswith(" "):
             if current is None:
-                current = collector.start(number)
+                current = collector.start(number, offset)
             current.fields.append(RawField(match.group(1), match.group(2).strip(), number))
         elif line.startswith(" ") and current is not None and current.fields:
             current.continue_last(line.strip())
         else:
             raise fail(path, number, f"not a MEDLINE line: {line[:40]!r}", _FIX)
-    collector.close(len(lines))
-    entries = collector.entries
-    if not entries:
+    collector.close(number, len(text))
+    yield from _checked(collector.take(), path)
+    if not collector.count:
         raise fail(path, None, "no MEDLINE entries found", _FIX)
+
+
+def _checked(entries: list[RawEntry], path: str) -> list[RawEntry]:
     for entry in entries:
         if not entry.values("PMID", "PMC", "TI"):
             raise fail(path, entry.line, "entry has neither PMID nor TI (the file may be truncated)", _FIX)
@@ -69,7 +80,7 @@ def clean(entry: RawEntry) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if v}
 
 
-def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+def convert(entries: Iterable[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
     return tuple(
         make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
                     database=database or "PubMed", line=e.line)
@@ -78,4 +89,4 @@ def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[
 
 
 def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
-    return convert(parse(text, path=path), path=path, database=database)
+    return convert(iter_entries(text, path=path), path=path, database=database)

@@ -10,8 +10,9 @@ Convert: :func:`evisynth.review.normalize.make_record`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
-from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, split_lines
+from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, iter_lines, original
 from evisynth.review.normalize import make_record, normalize_pmid
 from evisynth.review.records import RawField, Record
 
@@ -43,17 +44,22 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str, *, path: str) -> list[RawEntry]:
-    """Raw entries of a RIS text; raises ImportFormatError for an entry without ``ER``."""
-    lines = split_lines(text.removeprefix("\ufeff"))
-    entries: list[RawEntry] = []
+    return list(iter_entries(text, path=path))
+
+
+def iter_entries(text: str, *, path: str) -> Iterator[RawEntry]:
+    """Raw entries of a RIS text one by one as they are read (the file's entries are never
+    all held); raises ImportFormatError for an entry without ``ER``."""
+    text = text.removeprefix("\ufeff")
+    count = 0
     current: RawEntry | None = None
-    start = 0
-    for number, line in enumerate(lines, start=1):
+    start = start_offset = 0
+    for number, offset, line in iter_lines(text):
         match = _TAG.match(line)
         if current is None:
             if match and match.group(1) == "TY":
                 current = RawEntry(line=number)
-                start = number
+                start, start_offset = number, offset
                 current.fields.append(RawField("TY", (match.group(2) or "").strip(), number))
             continue
         if match:
@@ -61,10 +67,11 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
             if tag == "TY":
                 raise fail(path, start, "entry has no 'ER  - ' end tag before the next 'TY'", _FIX)
             if tag == "ER":
-                current.text = "\n".join(lines[start - 1 : number])
-                entries.append(current.finish("\n"))
-                if len(entries) > MAX_ENTRIES:
+                current.text = original(text, start_offset, offset + len(line))
+                count += 1
+                if count > MAX_ENTRIES:
                     raise fail(path, number, f"more than {MAX_ENTRIES} entries", "split the file")
+                yield current.finish("\n")
                 current = None
                 continue
             current.fields.append(RawField(tag, value.replace("\r", "\n"), number))
@@ -74,9 +81,8 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
             current.continue_last(line.strip().replace("\r", "\n"))
     if current is not None:
         raise fail(path, start, "entry has no 'ER  - ' end tag (the file may be truncated)", _FIX)
-    if not entries:
+    if not count:
         raise fail(path, None, "no RIS entries found", _FIX)
-    return entries
 
 
 def clean(entry: RawEntry) -> dict[str, list[str]]:
@@ -106,7 +112,7 @@ def database_of(entry: RawEntry) -> str:
     return ""
 
 
-def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+def convert(entries: Iterable[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
     return tuple(
         make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
                     database=database or database_of(e), line=e.line)
@@ -115,5 +121,19 @@ def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[
 
 
 def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
-    """Records of a RIS text (read, clean, convert)."""
-    return convert(parse(text, path=path), path=path, database=database)
+    """Records of a RIS text (read, clean, convert).
+
+    Entries are converted as they are read; when the last ``TY`` comes after the last ``ER``
+    (a cut-off file), the text is first read without converting, so that its error comes
+    without the cost of converting every entry before the cut.
+    """
+    if _cut_off(text):
+        for _ in iter_entries(text, path=path):
+            pass
+    return convert(iter_entries(text, path=path), path=path, database=database)
+
+
+def _cut_off(text: str) -> bool:
+    last_ty = max(text.rfind("\nTY  -"), text.rfind("\nTY -"), 0 if text.startswith("TY ") else -1)
+    last_er = max(text.rfind("\nER  -"), text.rfind("\nER -"))
+    return last_ty > last_er

@@ -9,8 +9,9 @@ preferred to ``AU``; ``DE`` and ``ID`` are the keywords; ``BP``/``EP`` the pages
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
-from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, split_lines
+from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail, iter_lines, original
 from evisynth.review.normalize import make_record
 from evisynth.review.records import RawField, Record
 
@@ -26,11 +27,16 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str, *, path: str) -> list[RawEntry]:
-    lines = split_lines(text.removeprefix("\ufeff"))
-    entries: list[RawEntry] = []
+    return list(iter_entries(text, path=path))
+
+
+def iter_entries(text: str, *, path: str) -> Iterator[RawEntry]:
+    """Raw entries one by one as they are read (the file's entries are never all held)."""
+    text = text.removeprefix("\ufeff")
+    count = 0
     current: RawEntry | None = None
-    start = 0
-    for number, line in enumerate(lines, start=1):
+    start = start_offset = 0
+    for number, offset, line in iter_lines(text):
         if not line.strip():
             continue
         if line.startswith("   ") and current is not None and current.fields:
@@ -47,17 +53,18 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
         if current is None:
             if tag == "PT":
                 current = RawEntry(line=number)
-                start = number
+                start, start_offset = number, offset
                 current.fields.append(RawField(tag, value, number))
             elif tag in ("FN", "VR", "EF"):
                 continue
             else:
                 raise fail(path, number, f"tag {tag!r} outside an entry", _FIX)
         elif tag == "ER":
-            current.text = "\n".join(lines[start - 1 : number])
-            entries.append(current.finish(" "))
-            if len(entries) > MAX_ENTRIES:
+            current.text = original(text, start_offset, offset + len(line))
+            count += 1
+            if count > MAX_ENTRIES:
                 raise fail(path, number, f"more than {MAX_ENTRIES} entries", "split the file")
+            yield current.finish(" ")
             current = None
         elif tag in ("PT", "EF"):
             raise fail(path, start, "entry has no 'ER' end tag", _FIX)
@@ -65,9 +72,8 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
             current.fields.append(RawField(tag, value, number))
     if current is not None:
         raise fail(path, start, "entry has no 'ER' end tag (the file may be truncated)", _FIX)
-    if not entries:
+    if not count:
         raise fail(path, None, "no Web of Science entries found", _FIX)
-    return entries
 
 
 def clean(entry: RawEntry) -> dict[str, list[str]]:
@@ -90,7 +96,7 @@ def clean(entry: RawEntry) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if v}
 
 
-def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
+def convert(entries: Iterable[RawEntry], *, path: str, database: str = "") -> tuple[Record, ...]:
     return tuple(
         make_record(clean(e), source_file=path, entry=i, format=FORMAT, original=e.text,
                     database=database or "Web of Science", line=e.line)
@@ -99,4 +105,4 @@ def convert(entries: list[RawEntry], *, path: str, database: str = "") -> tuple[
 
 
 def read(text: str, *, path: str, database: str = "") -> tuple[Record, ...]:
-    return convert(parse(text, path=path), path=path, database=database)
+    return convert(iter_entries(text, path=path), path=path, database=database)
