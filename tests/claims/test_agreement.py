@@ -45,9 +45,7 @@ def _totals(
     annotated = found = agreed = bad = 0
     for seed, claims in annotations.items():
         chosen = [
-            a
-            for a in claims
-            if which == "all" or (which == "added") == (a.get("added") == "precision_pass")
+            a for a in claims if which == "all" or (which == "added") == (a.get("added") == "precision_pass")
         ]
         report = compare(appraise(seed_text[seed], base), chosen)
         annotated += report.annotated
@@ -131,8 +129,9 @@ def test_precision_of_the_detector(
 
     validation/claims/non_claims.yaml sorts every sentence the original (recall-oriented) detector
     flagged beyond the annotations into missed claims (now in annotations.yaml, marked
-    `added: precision_pass`) and non-claims, by hand: 40 missed claims, 79 non-claims, so precision was 108/187 = 0.58 before the non-claim rules; with them 105/131
-    = 0.80. A flagged sentence that none of the two files names fails the test (read it first).
+    `added: precision_pass`) and non-claims, by hand: 40 missed claims, 79 non-claims, so
+    precision was 108/187 = 0.58 before the non-claim rules; with them 105/131 = 0.80.
+    A flagged sentence that none of the two files names fails the test (read it first).
     """
     flagged = true = 0
     for seed in ("002", "003", "004"):
