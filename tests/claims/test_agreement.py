@@ -1,8 +1,9 @@
 """Claim recall and verdict agreement on the hand-annotated seeds 002, 003 and 004.
 
 The annotations (validation/claims/annotations.yaml) were written from the evidence base before
-the verdict rules; the targets come from the issue: recall >= 0.9, agreement >= 0.8, and no claim
-called supported that the evidence contradicts.
+the verdict rules (the 40 marked `added: precision_pass` after the precision pass, also before
+looking at the engine); the targets come from the issue: recall >= 0.9, agreement >= 0.8, and no
+claim called supported that the evidence contradicts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+
+import pytest
 
 from evisynth.claims import VERDICTS, EvidenceBase, appraise, compare
 from evisynth.claims.model import GRADE_LEVELS
@@ -31,20 +34,57 @@ def test_annotations_quote_the_seeds_and_name_real_evidence(
             assert set(a["evidence"]) <= ids, a["evidence"]
 
 
-def test_recall_and_agreement_meet_the_targets(
-    annotations: dict[str, list[dict[str, Any]]], seed_text: dict[str, str], base: EvidenceBase
-) -> None:
+def _totals(
+    annotations: dict[str, list[dict[str, Any]]],
+    seed_text: dict[str, str],
+    base: EvidenceBase,
+    which: str,
+) -> tuple[int, int, int, int]:
+    """(annotated, found, agreed, supported-but-contradicted) over the original claims ("original"),
+    the 40 added after the precision pass ("added") or all of them ("all")."""
     annotated = found = agreed = bad = 0
     for seed, claims in annotations.items():
-        report = compare(appraise(seed_text[seed], base), claims)
+        chosen = [
+            a for a in claims if which == "all" or (which == "added") == (a.get("added") == "precision_pass")
+        ]
+        report = compare(appraise(seed_text[seed], base), chosen)
         annotated += report.annotated
         found += report.found
         agreed += report.agreed
         bad += report.supported_but_contradicted
+    return annotated, found, agreed, bad
+
+
+def test_recall_and_agreement_meet_the_targets_on_the_original_annotation(
+    annotations: dict[str, list[dict[str, Any]]], seed_text: dict[str, str], base: EvidenceBase
+) -> None:
+    annotated, found, agreed, bad = _totals(annotations, seed_text, base, "original")
     assert annotated == 67
     assert found / annotated >= 0.9
     assert agreed / found >= 0.8
     assert bad == 0
+
+
+def test_recall_and_agreement_on_all_annotated_claims(
+    annotations: dict[str, list[dict[str, Any]]], seed_text: dict[str, str], base: EvidenceBase
+) -> None:
+    """The 67 original claims plus the 40 the precision pass found (verdicts written by hand from the
+    evidence base before the engine's output was looked at). Recall meets the target; agreement
+    does not (measured 76/105 = 0.72, 16/39 on the added claims): the floor here is the measured
+    value, the 0.8 target is the strict xfail below."""
+    annotated, found, agreed, bad = _totals(annotations, seed_text, base, "all")
+    assert annotated == 107
+    assert found / annotated >= 0.9
+    assert agreed / found >= 0.72
+    assert bad == 0
+
+
+@pytest.mark.xfail(strict=True, reason="issue 8: agreement on all 107 claims is 0.72, target 0.8")
+def test_agreement_target_on_all_annotated_claims(
+    annotations: dict[str, list[dict[str, Any]]], seed_text: dict[str, str], base: EvidenceBase
+) -> None:
+    _, found, agreed, _ = _totals(annotations, seed_text, base, "all")
+    assert agreed / found >= 0.8
 
 
 def test_every_verdict_other_than_not_assessable_has_a_grade(
@@ -88,9 +128,10 @@ def test_precision_of_the_detector(
     """Precision = flagged sentences that hold a health claim / all flagged sentences.
 
     validation/claims/non_claims.yaml sorts every sentence the original (recall-oriented) detector
-    flagged beyond the annotations into missed claims and non-claims, by hand: 40 missed claims,
-    79 non-claims, so precision was 108/187 = 0.58 before the non-claim rules; with them 105/131
-    = 0.80. A flagged sentence that none of the two files names fails the test (read it first).
+    flagged beyond the annotations into missed claims (now in annotations.yaml, marked
+    `added: precision_pass`) and non-claims, by hand: 40 missed claims, 79 non-claims, so
+    precision was 108/187 = 0.58 before the non-claim rules; with them 105/131 = 0.80.
+    A flagged sentence that none of the two files names fails the test (read it first).
     """
     flagged = true = 0
     for seed in ("002", "003", "004"):

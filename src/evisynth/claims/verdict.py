@@ -30,7 +30,8 @@ The verdicts, by the kind of claim (first rule that applies):
    base lacks: *not assessable*. Non-comparative statements are *not assessable*.
 6. Mechanism and biomarkers: *supported* by a mechanism or biomarker entry; *overstated* when
    the claim makes one form the only one ("只有 K2") and the entry says other forms act too; *not
-   assessable* for comparisons between forms or dose-specific statements no entry addresses.
+   assessable* for comparisons between forms or dose-specific statements no entry addresses, and
+   for a harm or no-effect mechanism claim that no entry of that direction addresses.
 7. Effects on health outcomes (fractures, bone density, calcification, stiffness, cardiovascular
    events). Claims that rest on observational follow-up are *not supported* when trials found no
    benefit. A harm, an epidemiological statistic, or a background statement that names no form of
@@ -43,6 +44,9 @@ The verdicts, by the kind of claim (first rule that applies):
    (no entry tagged general) → *overstated*, with the indirectness note; said strongly, or when
    the best null evidence is more certain than the best evidence of benefit (and the claim is not hedged) →
    *overstated*; otherwise *supported*.
+
+A claim that says it rests on preclinical (cell or animal) studies is *not assessable*: the base
+holds human evidence only.
 
 A claim naming several health outcomes is judged on each; the worst verdict wins (contradicted,
 not supported, overstated, supported). The GRADE certainty reported is that of the decisive
@@ -67,6 +71,17 @@ SURROGATES_OF = {
     "mortality": (),
 }
 MECHANISM_OUTCOMES = ("mechanism", "osteocalcin", "ucmgp")
+#: words that say a claim rests on laboratory or animal work, which the evidence base does not hold.
+PRECLINICAL = (
+    "临床前",
+    "动物实验",
+    "动物研究",
+    "细胞实验",
+    "体外实验",
+    "preclinical",
+    "in vitro",
+    "animal stud",
+)
 _COMPATIBLE = {
     "k2": {"k2", "mk4", "mk7", "k"},
     "mk4": {"mk4", "k2", "k"},
@@ -440,6 +455,14 @@ def _mechanism(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> 
             "no verified entry addresses this mechanism",
             "证据库中没有经核实的条目涉及这一机制",
         )
+    if claim.direction in ("harm", "no_effect") and not any(e.direction == claim.direction for e in found):
+        return _j(
+            "not_assessable",
+            "mechanism, other direction",
+            (),
+            "the entries describe what vitamin K does, not this harm or absence of effect",
+            "证据库条目描述的是维生素K的作用机制，不涉及这一危害或无效的说法",
+        )
     if claim.dose is not None and not any(
         e.dose_ug and claim.dose.low_ug / 3 <= e.dose_ug <= claim.dose.high_ug * 3 for e in found
     ):
@@ -470,6 +493,14 @@ def _mechanism(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> 
 def judge(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     """The verdict for one claim (rules in the module docstring)."""
     outcome = claim.outcome
+    if any(m in claim.sentence.lower() for m in PRECLINICAL):
+        return _j(
+            "not_assessable",
+            "preclinical",
+            (),
+            "the evidence base holds human studies only, not laboratory or animal work",
+            "证据库只收录人体研究，不包括临床前（细胞或动物）研究",
+        )
     if claim.direction == "no_effect" and outcome in (*EFFECT_OUTCOMES, "safety"):
         return _no_effect_claim(claim, outcome, entries)
     if outcome == "anticoagulant":
