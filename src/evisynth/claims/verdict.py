@@ -48,6 +48,14 @@ The verdicts, by the kind of claim (first rule that applies):
 A claim that says it rests on preclinical (cell or animal) studies is *not assessable*: the base
 holds human evidence only.
 
+Before rules 2-7, three scope rules for benefit claims: one about bone cells (osteoblasts,
+osteoclasts), or comparing vitamin K with other agents against vitamin K alone, is *not
+assessable* (no entry measured that); one saying vitamin K sends calcium to bone rather than
+vessels (vascular calcification named with bone density or a mechanism, or a mechanism claim
+about calcium naming none of the markers the mechanism entries measured) is *not supported*
+when the calcification trials are null. A no-effect claim that speaks of studies or evidence is
+never a background statement (rule 1).
+
 A claim naming several health outcomes is judged on each; the worst verdict wins (contradicted,
 not supported, overstated, supported). The GRADE certainty reported is that of the decisive
 entries (the highest among them).
@@ -82,6 +90,16 @@ PRECLINICAL = (
     "in vitro",
     "animal stud",
 )
+#: words that put a claim about bone cells, which no entry measured (the trials measured BMD and fractures).
+BONE_CELLS = ("骨细胞", "osteoblast", "osteoclast", "bone cell")
+#: words that compare vitamin K combined with other agents against vitamin K alone, which no trial did.
+COMBINATION = ("单独", "支持下", "alone", "with the support of")
+#: what the mechanism entries measured: carboxylation of osteocalcin and MGP.
+MEASURED_MARKERS = ("骨钙素", "mgp", "gla", "羧化", "osteocalcin", "carboxyl")
+#: words for calcium, the thing a "calcium routing" mechanism claim says vitamin K moves.
+CALCIUM = ("钙", "calcium")
+#: words by which a no-effect claim speaks of the evidence itself (so it is not a background remark).
+EVIDENCE_WORDS = ("试验", "研究", "证据", "trial", "stud", "evidence")
 _COMPATIBLE = {
     "k2": {"k2", "mk4", "mk7", "k"},
     "mk4": {"mk4", "k2", "k"},
@@ -139,7 +157,10 @@ def _no_effect_claim(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry
     found = _candidates(claim, outcome, entries)
     for s in SURROGATES_OF.get(outcome, ()):
         found += [e for e in _candidates(claim, s, entries) if e not in found]
-    if (claim.form_inferred or not claim.form) and not (claim.refers_to_intervention or claim.study_report):
+    speaks_of_evidence = any(w in claim.sentence.lower() for w in EVIDENCE_WORDS)
+    if (claim.form_inferred or not claim.form) and not (
+        claim.refers_to_intervention or claim.study_report or speaks_of_evidence
+    ):
         return _background()
     null_rank = _best([e for e in found if e.direction in ("no_effect", "harm") and e.covers(outcome)])
     strong_benefit = [
@@ -490,6 +511,72 @@ def _mechanism(claim: Claim, outcome: str, entries: Sequence[EvidenceEntry]) -> 
     )
 
 
+def _outside_scope(claim: Claim) -> Judgement | None:
+    """A benefit claim about bone cells, or one comparing vitamin K combined with other agents with
+    vitamin K alone: *not assessable*. The base's trials measured bone density and fractures with
+    vitamin K alone; they neither observed bone cells nor compared a combination with it alone."""
+    if claim.direction != "benefit" or claim.outcome not in (*EFFECT_OUTCOMES, *MECHANISM_OUTCOMES):
+        return None
+    text = claim.sentence.lower()
+    if any(w in text for w in BONE_CELLS):
+        return _j(
+            "not_assessable",
+            "bone cells not measured",
+            (),
+            "no entry measured effects on bone cells; the trials measured bone density and fractures",
+            "证据库中没有测量骨细胞作用的条目，试验测量的是骨密度和骨折",
+        )
+    if any(w in text for w in COMBINATION):
+        return _j(
+            "not_assessable",
+            "combination not tested",
+            (),
+            "no trial in the base compares vitamin K combined with other agents against vitamin K alone",
+            "证据库中没有试验比较维生素K与其他物质联用和单用的差别",
+        )
+    return None
+
+
+def _calcium_routing(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement | None:
+    """A benefit claim that vitamin K sends calcium to bone rather than to vessels.
+
+    It is one when it names vascular calcification together with bone density or a mechanism, or
+    when a mechanism claim speaks of calcium (the mechanism entries measured carboxylation of MGP
+    and osteocalcin, not where calcium goes); a claim that names what they measured is left to
+    the mechanism rule. Its test is the calcification trials: when some are
+    null and none shows a benefit of higher certainty, it is *not supported*."""
+    if claim.direction != "benefit":
+        return None
+    outcomes = set(claim.outcomes)
+    mechanism = bool(outcomes & set(MECHANISM_OUTCOMES))
+    text = claim.sentence.lower()
+    if any(w in text for w in MEASURED_MARKERS) or outcomes & {"osteocalcin", "ucmgp"}:
+        return None
+    names_calcium = any(w in text for w in CALCIUM)
+    if not (
+        ("vascular_calcification" in outcomes and ("bmd" in outcomes or mechanism))
+        or (claim.outcome in MECHANISM_OUTCOMES and names_calcium)
+    ):
+        return None
+    trials = [
+        e
+        for e in _candidates(claim, "vascular_calcification", entries)
+        if e.endpoint in TRIAL_ENDPOINTS
+    ]
+    null = [e for e in trials if e.direction in ("no_effect", "harm")]
+    benefit = [e for e in trials if e.direction == "benefit"]
+    if not null or _best(benefit) > _best(null):
+        return None
+    return _j(
+        "not_supported",
+        "calcium routing, calcification trials null",
+        null,
+        "that vitamin K sends calcium to bone rather than vessels is a mechanistic inference; "
+        "the trials that measured vascular calcification found no difference",
+        "“把钙送到骨骼而非血管”是机制推论，测量血管钙化的试验未发现差异",
+    )
+
+
 def judge(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
     """The verdict for one claim (rules in the module docstring)."""
     outcome = claim.outcome
@@ -503,6 +590,12 @@ def judge(claim: Claim, entries: Sequence[EvidenceEntry]) -> Judgement:
         )
     if claim.direction == "no_effect" and outcome in (*EFFECT_OUTCOMES, "safety"):
         return _no_effect_claim(claim, outcome, entries)
+    scope = _outside_scope(claim)
+    if scope is not None:
+        return scope
+    routing = _calcium_routing(claim, entries)
+    if routing is not None:
+        return routing
     if outcome == "anticoagulant":
         cautions = [e for e in _candidates(claim, outcome, entries) if e.direction == "caution"]
         if claim.direction == "caution" and cautions:
