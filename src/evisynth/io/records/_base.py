@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -116,3 +117,57 @@ def iter_lines(text: str) -> Iterator[tuple[int, int, str]]:
             return
         yield number, pos, text[pos:end].removesuffix("\r")
         pos = end + 1
+
+
+@dataclass(frozen=True)
+class TaggedLayout:
+    """A "tag value" line format whose entries open with one tag and have no end tag
+    (EndNote tagged ``%0``, RefWorks ``RT``); ``prefix`` is how tags are written in messages."""
+
+    tag: re.Pattern[str]
+    opener: str
+    title: str
+    prefix: str
+    line_kind: str
+    entries_kind: str
+    fix: str
+    upper_tags: bool = False
+
+
+def iter_tagged_entries(text: str, path: str, layout: TaggedLayout) -> Iterator[RawEntry]:
+    """Raw entries one by one as they are read (the file's entries are never all held); each
+    must have a title, and a file without any entry is refused."""
+    text = text.removeprefix("\ufeff")
+    collector = EntryCollector(text, path, sep=" ", strip_text=True)
+    number = 0
+    for number, offset, line in iter_lines(text):
+        if not line.strip():
+            continue
+        match = layout.tag.match(line)
+        current = collector.current
+        if match:
+            tag = match.group(1).upper() if layout.upper_tags else match.group(1)
+            if tag == layout.opener:
+                current = collector.start(number, offset)
+                yield from _titled(collector.take(), path, layout)
+            elif current is None:
+                raise fail(path, number, f"field {layout.prefix}{tag} before the first "
+                           f"'{layout.prefix}{layout.opener}' line", layout.fix)
+            current.fields.append(RawField(tag, match.group(2).strip(), number))
+        elif current is not None and current.fields:
+            current.continue_last(line.strip())
+        else:
+            raise fail(path, number, f"not {layout.line_kind}: {line[:40]!r}", layout.fix)
+    collector.close(number, len(text))
+    yield from _titled(collector.take(), path, layout)
+    if not collector.count:
+        raise fail(path, None, f"no {layout.entries_kind} entries ('{layout.prefix}{layout.opener} "
+                   "Type' lines) found", layout.fix)
+
+
+def _titled(entries: list[RawEntry], path: str, layout: TaggedLayout) -> list[RawEntry]:
+    for entry in entries:
+        if not entry.values(layout.title):
+            raise fail(path, entry.line, f"entry has no {layout.prefix}{layout.title} title "
+                       "(the file may be truncated)", layout.fix)
+    return entries

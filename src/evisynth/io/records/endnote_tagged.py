@@ -15,13 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from evisynth.io.records._base import EntryCollector, RawEntry, fail, iter_lines
+from evisynth.io.records._base import RawEntry, TaggedLayout, iter_tagged_entries
 from evisynth.review.normalize import is_cjk, make_record, split_authors
-from evisynth.review.records import RawField, Record
+from evisynth.review.records import Record
 
 FORMAT = "endnote"
-_TAG = re.compile(r"^%(\S) ?(.*)$")
-_FIX = "each field must be '%X value' and each entry start with '%0 Type'; re-export as EndNote"
+_LAYOUT = TaggedLayout(
+    tag=re.compile(r"^%(\S) ?(.*)$"), opener="0", title="T", prefix="%",
+    line_kind="an EndNote tagged line", entries_kind="EndNote",
+    fix="each field must be '%X value' and each entry start with '%0 Type'; re-export as EndNote",
+)
 
 
 def looks_like(text: str) -> bool:
@@ -36,37 +39,7 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
 
 def iter_entries(text: str, *, path: str) -> Iterator[RawEntry]:
     """Raw entries one by one as they are read (the file's entries are never all held)."""
-    text = text.removeprefix("\ufeff")
-    collector = EntryCollector(text, path, sep=" ", strip_text=True)
-    number = 0
-    for number, offset, line in iter_lines(text):
-        if not line.strip():
-            continue
-        match = _TAG.match(line)
-        current = collector.current
-        if match:
-            tag = match.group(1)
-            if tag == "0":
-                current = collector.start(number, offset)
-                yield from _checked(collector.take(), path)
-            elif current is None:
-                raise fail(path, number, f"field %{tag} before the first '%0' line", _FIX)
-            current.fields.append(RawField(tag, match.group(2).strip(), number))
-        elif current is not None and current.fields:
-            current.continue_last(line.strip())
-        else:
-            raise fail(path, number, f"not an EndNote tagged line: {line[:40]!r}", _FIX)
-    collector.close(number, len(text))
-    yield from _checked(collector.take(), path)
-    if not collector.count:
-        raise fail(path, None, "no EndNote entries ('%0 Type' lines) found", _FIX)
-
-
-def _checked(entries: list[RawEntry], path: str) -> list[RawEntry]:
-    for entry in entries:
-        if not entry.values("T"):
-            raise fail(path, entry.line, "entry has no %T title (the file may be truncated)", _FIX)
-    return entries
+    return iter_tagged_entries(text, path, _LAYOUT)
 
 
 def _authors(values: list[str]) -> list[str]:

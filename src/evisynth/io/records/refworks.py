@@ -13,14 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from evisynth.io.records._base import EntryCollector, RawEntry, fail, iter_lines
+from evisynth.io.records._base import RawEntry, TaggedLayout, iter_tagged_entries
 from evisynth.io.records.endnote_tagged import _authors
 from evisynth.review.normalize import make_record
-from evisynth.review.records import RawField, Record
+from evisynth.review.records import Record
 
 FORMAT = "refworks"
-_TAG = re.compile(r"^([A-Za-z][A-Za-z0-9]) (.*)$")
-_FIX = "each field must be 'TG value' and each entry start with 'RT Type'; re-export as RefWorks"
+_LAYOUT = TaggedLayout(
+    tag=re.compile(r"^([A-Za-z][A-Za-z0-9]) (.*)$"), opener="RT", title="T1", prefix="",
+    line_kind="a RefWorks line", entries_kind="RefWorks",
+    fix="each field must be 'TG value' and each entry start with 'RT Type'; re-export as RefWorks",
+    upper_tags=True,
+)
 
 
 def looks_like(text: str) -> bool:
@@ -34,37 +38,7 @@ def parse(text: str, *, path: str) -> list[RawEntry]:
 
 def iter_entries(text: str, *, path: str) -> Iterator[RawEntry]:
     """Raw entries one by one as they are read (the file's entries are never all held)."""
-    text = text.removeprefix("\ufeff")
-    collector = EntryCollector(text, path, sep=" ", strip_text=True)
-    number = 0
-    for number, offset, line in iter_lines(text):
-        if not line.strip():
-            continue
-        match = _TAG.match(line)
-        current = collector.current
-        if match:
-            tag = match.group(1).upper()
-            if tag == "RT":
-                current = collector.start(number, offset)
-                yield from _checked(collector.take(), path)
-            elif current is None:
-                raise fail(path, number, f"field {tag} before the first 'RT' line", _FIX)
-            current.fields.append(RawField(tag, match.group(2).strip(), number))
-        elif current is not None and current.fields:
-            current.continue_last(line.strip())
-        else:
-            raise fail(path, number, f"not a RefWorks line: {line[:40]!r}", _FIX)
-    collector.close(number, len(text))
-    yield from _checked(collector.take(), path)
-    if not collector.count:
-        raise fail(path, None, "no RefWorks entries ('RT Type' lines) found", _FIX)
-
-
-def _checked(entries: list[RawEntry], path: str) -> list[RawEntry]:
-    for entry in entries:
-        if not entry.values("T1"):
-            raise fail(path, entry.line, "entry has no T1 title (the file may be truncated)", _FIX)
-    return entries
+    return iter_tagged_entries(text, path, _LAYOUT)
 
 
 def clean(entry: RawEntry) -> dict[str, list[str]]:
