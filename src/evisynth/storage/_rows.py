@@ -8,6 +8,7 @@ Extracted values and resolutions have no order of their own: they come back sort
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -300,3 +301,8 @@ def resolution_from_row(r: Row) -> Resolution:
                       timepoint=r["timepoint"], statistic=r["statistic"], value=float(r["value"]),
                       unit=r["unit"], resolved_by=r["resolved_by"], resolved_at=r["resolved_at"],
                       note=r["note"])
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite gives it back naive, PostgreSQL aware)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from evisynth.core.results import Serializable
 from evisynth.review.errors import DomainError
-from evisynth.storage import schema
+from evisynth.storage import _rows, schema
 from evisynth.storage.errors import StorageError
 from evisynth.storage.project import Project
 
@@ -160,8 +160,7 @@ def session_user(project: Project, token_hash: str, now: dt.datetime) -> tuple[U
                            .where(_SESSION.c.token_hash == token_hash)).first()
     if row is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-    if expires <= now:
+    if _rows.as_utc(row.expires_at) <= now:
         return None
     return User(row.id, row.name, row.password_hash, bool(row.is_admin)), row.csrf
 

@@ -555,7 +555,7 @@ class Project:
             rows = conn.execute(query).mappings().all()
         return tuple(
             AuditEntry(
-                id=r["id"], at=r["at"] if r["at"].tzinfo else r["at"].replace(tzinfo=dt.UTC),
+                id=r["id"], at=_rows.as_utc(r["at"]),
                 actor=r["actor"], action=r["action"], entity=r["entity"], entity_id=r["entity_id"],
                 field=r["field"],
                 old_value=None if r["old_value"] is None else json.loads(r["old_value"]),

@@ -104,12 +104,6 @@ class StoredLink(Serializable):
                 "decided_at": None if self.decided_at is None else self.decided_at.isoformat()}
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _record_row(record: Record, batch: int) -> dict[str, Any]:
     return {
         "import_batch": batch, "source_file": record.source_file, "entry": record.entry,
@@ -137,7 +131,7 @@ def _batch(conn: Connection, row: Any) -> ImportBatch:
     first, last = conn.execute(select(func.min(_RECORD.c.id), func.max(_RECORD.c.id))
                                .where(_RECORD.c.import_batch == row.id)).one()
     return ImportBatch(
-        id=row.id, imported_at=cast(dt.datetime, _utc(row.imported_at)), imported_by=row.imported_by,
+        id=row.id, imported_at=_rows.as_utc(row.imported_at), imported_by=row.imported_by,
         source=row.source, encoding=row.encoding,
         files=tuple(FileSummary(f["path"], f["format"], f["encoding"], f["records"],
                                 tuple(f.get("warnings", ())), f.get("sha256", "")) for f in row.files),
@@ -244,7 +238,7 @@ def _stored_link(row: Any) -> StoredLink:
     return StoredLink(id=row.id, link=DuplicateLink(record=row.record_id, duplicate_of=row.duplicate_of,
                                                     score=row.score, rule=row.rule, status=row.status,
                                                     decided_by=row.decided_by),
-                      decided_at=_utc(row.decided_at))
+                      decided_at=None if row.decided_at is None else _rows.as_utc(row.decided_at))
 
 
 def _audit_value(row: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ submit even if that check were bypassed. Nothing is updated or deleted (triggers
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -52,9 +51,8 @@ class FullText(Serializable):
 
 
 def _event(row: Any) -> ScreeningEvent:
-    at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
     return ScreeningEvent(row.record_id, row.stage, row.reviewer, row.decision, row.role,
-                          row.reason, row.round, at.isoformat())
+                          row.reason, row.round, _rows.as_utc(row.created_at).isoformat())
 
 
 def _policy(conn: Connection) -> Policy:
@@ -196,8 +194,8 @@ class Removal(Serializable):
 
 
 def _removal(row: Any) -> Removal:
-    at = row.removed_at if row.removed_at.tzinfo else row.removed_at.replace(tzinfo=dt.UTC)
-    return Removal(row.record_id, row.reason, row.note, row.removed_by, at.isoformat())
+    return Removal(row.record_id, row.reason, row.note, row.removed_by,
+                   _rows.as_utc(row.removed_at).isoformat())
 
 
 def removals(project: Project) -> dict[int, Removal]:
