@@ -13,7 +13,7 @@ import pytest
 import evisynth
 from evisynth.services import review as review_services
 from evisynth.storage.errors import StorageError
-from tests.services.conftest import dp_ucmgp_by_hand
+from tests.services.conftest import dp_ucmgp_by_hand, results_validator
 
 
 def test_dp_ucmgp_pooling_uses_the_numbers_printed_in_seed_000(demo) -> None:
@@ -123,3 +123,13 @@ def test_rob2_assessment_in_the_bundle_reaches_the_report(tmp_path: Path) -> Non
     # D1, D2, D3, D4 low by their algorithms; D5 with 5.1 NI: some concerns; overall the worst
     assert [c["text"] for c in rows[0]["cells"]] == ["low"] * 4 + ["some concerns"] * 2
     assert "RoB 2" in out.html.read_text(encoding="utf-8")
+    # and as data in results.json, which still meets its schema
+    results_validator().validate(out.content)
+    rob2 = next(s for s in out.content["studies"] if s["id"] == "witham2020")["appraisal"]["rob2"]
+    assert rob2["outcome"] == "cfpwv" and rob2["overall"] == "some concerns"
+    assert [d["domain"] for d in rob2["domains"]] == ["D1", "D2", "D3", "D4", "D5"]
+    stored = appraisal["witham2020"]["rob2"]["domains"]
+    for d in rob2["domains"]:
+        assert {q: a for q, a in d["answers"].items() if a != "NA"} == stored[d["domain"]]["answers"]
+        assert d["support"] == stored[d["domain"]]["support"]
+    assert [d["judgement"] for d in rob2["domains"]] == ["low"] * 4 + ["some concerns"]

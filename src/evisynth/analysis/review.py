@@ -22,6 +22,8 @@ from evisynth.review.model import AnalysisSpec, ExtractedValue, Review, Study
 
 #: Time-point label prefixes that are never "the end of treatment".
 NOT_FOLLOW_UP = ("baseline", "change")
+#: Statistics that count people or events.
+COUNTS = ("n", "events")
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,12 @@ def _values(review: Review, study: str, outcome: str) -> list[ExtractedValue]:
 
 
 def _stat(values: list[ExtractedValue], arm: str, timepoint: str, statistic: str) -> float | None:
+    """The value of ``statistic``; a whole-numbered count (n, events) as an int, so that the
+    pooling table and its exports (CSV, XLSX, results.json) show 29, not 29.0."""
     for v in values:
         if (v.arm, v.timepoint, v.statistic) == (arm, timepoint, statistic):
+            if statistic in COUNTS and float(v.value).is_integer():
+                return int(v.value)
             return v.value
     return None
 
@@ -91,7 +97,7 @@ def _arm_row(
             row[column[statistic] + suffix] = x
         n = _stat(values, arm.id, timepoint, "n")
         if n is None and arm.n is not None:
-            n = float(arm.n)
+            n = arm.n
             notes.append(f"n{suffix} = {arm.n} randomised (analysed n not reported)")
         if n is None:
             return None, f"no n for arm '{arm.label}'"

@@ -82,6 +82,39 @@ def quality_table(review: Review, appraisals: Appraisals) -> dict[str, Any] | No
     return {"columns": columns, "rows": rows}
 
 
+def study_appraisal(study_id: str, tools: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """One study's appraisals as data (results.json ``studies[].appraisal``, docs/results-json.md).
+
+    ``jadad``: the item answers, the total computed from them, and the score the review states
+    (``jadad_reported``) with where it says so; ``rob1``: each assessed domain's judgement with
+    support text and location, and the overall judgement (Handbook 8.7) over the key domains;
+    ``rob2``: the agreed assessment's domains (answers, the algorithm's suggestion, the judgement)
+    and the overall judgement. A tool the study was not appraised with is null.
+    """
+    jadad = None
+    if "jadad" in tools or "jadad_reported" in tools:
+        answers = JadadAnswers.from_dict(tools["jadad"], study=study_id) if "jadad" in tools else None
+        reported = tools.get("jadad_reported")
+        jadad = {"items": answers.to_dict() if answers else None,
+                 "total": jadad_score(answers) if answers else None,
+                 "reported": None if reported is None else {
+                     "score": reported.get("score"), "location": str(reported.get("location", "")),
+                     "quote": str(reported.get("quote", ""))}}
+    rob1 = None
+    if "rob1" in tools:
+        rob = RobAssessment.from_dict(study_id, tools["rob1"])
+        rob1 = {"domains": {d: rob.domains[d].to_dict() for d in ROB1_DOMAINS if d in rob.domains},
+                "overall": rob.summary(), "key_domains": list(DEFAULT_KEY_DOMAINS)}
+    rob2 = None
+    if "rob2" in tools:
+        a = assessment_from_dict(study_id, tools["rob2"])
+        rob2 = {"outcome": a.outcome,
+                "domains": [{**d.to_dict(), "name": DOMAIN_NAMES[d.domain]} for d in a.domains],
+                "overall": a.overall, "overall_reason": a.overall_reason,
+                "several_concerns_mean_high": a.several_concerns_mean_high}
+    return {"jadad": jadad, "rob1": rob1, "rob2": rob2}
+
+
 def rob2_table(review: Review, appraisals: Appraisals) -> dict[str, Any] | None:
     """RoB 2 per study (five domains with the algorithm's suggestion, and the overall)."""
     assessed = [(s, appraisals[s.id]["rob2"]) for s in review.studies
@@ -149,6 +182,20 @@ def _certainty(review: Review, s: SynthesisResult, summaries: Mapping[str, str]
         suggest_publication_bias(len(included)),
     ]
     return Certainty("randomised", tuple(ratings)), participants, len(included)
+
+
+def certainty_by_analysis(review: Review, syntheses: list[SynthesisResult],
+                          appraisals: Appraisals) -> list[dict[str, Any]]:
+    """evisynth's suggested GRADE rating of each analysis as data (results.json ``certainty``):
+    the start level, each domain's change with its reason, the resulting level, and the
+    participants and studies it rests on — the numbers behind ``grade_table`` and ``sof_table``."""
+    summaries = rob_summaries(review, appraisals)
+    out = []
+    for s in syntheses:
+        certainty, participants, k = _certainty(review, s, summaries)
+        out.append({"analysis": s.spec.id, "outcome": s.spec.outcome, **certainty.to_dict(),
+                    "participants": participants, "studies": k})
+    return out
 
 
 def grade_table(review: Review, syntheses: list[SynthesisResult],

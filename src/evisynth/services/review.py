@@ -665,11 +665,15 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
         "evisynth_version": __version__,
         "prisma_reported": review.prisma.to_dict(),
         **({} if flow is None else {"prisma_computed": flow.to_dict()}),
+        "studies": [{**st.to_dict(),
+                     "appraisal": appraisal_tables.study_appraisal(st.id, appraisals.get(st.id, {}))}
+                    for st in review.studies],
         "quality": quality,
         "rob2": rob2,
         "narrative": narrative,
         "analyses": [s.to_dict() for s in syntheses],
         "grade": grade,
+        "certainty": appraisal_tables.certainty_by_analysis(review, syntheses, appraisals),
         "summary_of_findings": sof,
         "checks": [f.to_dict() for f in findings],
     }
@@ -690,10 +694,15 @@ def review_report(project: Project) -> tuple[str, dict[str, Any]]:
 
 def write_tables(tables: Mapping[str, Table], folder: Path) -> tuple[Path, ...]:
     """One CSV per table (UTF-8 with BOM, so that Excel reads Chinese) and ``tables.xlsx`` with
-    one sheet per table; returns the files written."""
+    one sheet per table; returns the files written.
+
+    Cells are written as the table holds them: a count stays an integer and a missing value
+    stays an empty cell (a numeric column with a gap would otherwise become float, 38.0 and NaN).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    frames = {name: pd.DataFrame(list(t.rows), columns=_unique(t.columns)) for name, t in tables.items()}
+    frames = {name: pd.DataFrame(list(t.rows), columns=_unique(t.columns), dtype=object)
+              for name, t in tables.items()}
     for name, frame in frames.items():
         path = folder / f"{name}.csv"
         frame.to_csv(path, index=False, encoding="utf-8-sig")
