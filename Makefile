@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-dedup clean
+.PHONY: demo test lint wheel-check bench bench-dedup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# The wheel a user installs: built, checked for every packaged file, installed into a fresh
+# virtualenv outside the source tree, `evisynth demo` run from there (.ci/wheel-check).
+wheel-check: $(STAMP)
+	.ci/wheel-check $(BIN)/python
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pool.py

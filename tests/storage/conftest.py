@@ -1,4 +1,5 @@
-"""Storage tests run on SQLite always, and on PostgreSQL when EVISYNTH_TEST_PG names a server.
+"""Storage tests run on SQLite always, and on PostgreSQL when EVISYNTH_TEST_PG names a server
+(skipped with that reason otherwise).
 
 EVISYNTH_TEST_PG is a SQLAlchemy URL such as
 ``postgresql+psycopg://evisynth:evisynth@localhost/evisynth_test``; each test gets a fresh
@@ -35,7 +36,10 @@ from evisynth.review.model import (
 from evisynth.storage import Bundle, Project, open_project
 
 PG_URL = os.environ.get("EVISYNTH_TEST_PG", "")
-BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+#: Always collected, so that a run without a server says what it did not run.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="needs a PostgreSQL server: set "
+                       "EVISYNTH_TEST_PG=postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"))]
 
 
 @pytest.fixture(params=BACKENDS)

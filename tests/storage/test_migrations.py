@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import fnmatch
+import glob
 import sqlite3
 import tomllib
 from pathlib import Path
@@ -93,8 +93,10 @@ def test_the_migrations_ship_in_the_wheel() -> None:
     package = REPO / "src" / "evisynth"
     files = [p.relative_to(package).as_posix() for p in MIGRATIONS.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts]
+    # setuptools expands package-data with glob(recursive=True): "**/" also matches no folder.
+    packaged = {Path(f).as_posix() for g in globs for f in glob.glob(g, root_dir=package, recursive=True)}
     assert files
-    assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+    assert [f for f in files if f not in packaged] == []
 
 
 @pytest.mark.parametrize("revision", sorted(p.name.removeprefix("rev") for p in FIXTURES.glob("rev*")))
