@@ -7,7 +7,6 @@ from matplotlib.patches import Rectangle
 
 import evisynth
 from evisynth.plotting import (
-    cjk_font_available,
     figure_to_bytes,
     funnel_plot,
     judgements_from_mapping,
@@ -20,8 +19,6 @@ from evisynth.plotting import (
 )
 from evisynth.review.appraisal import ROB1_DOMAINS, RobAssessment
 from evisynth.review.model import PrismaCounts
-
-needs_cjk = pytest.mark.skipif(not cjk_font_available(), reason="no CJK font installed (fonts-noto-cjk)")
 
 
 def texts(fig: Figure) -> str:
@@ -148,7 +145,6 @@ def test_prisma_shows_every_count_and_not_reported_for_missing_ones() -> None:
     assert "Wrong population" in shown and "Records screened" in shown
 
 
-@needs_cjk
 def test_chinese_figures_use_chinese_labels() -> None:
     assert "未报告" in texts(prisma_flow(PRISMA, language="zh"))
     assert "纳入系统评价的研究" in texts(prisma_flow(PRISMA, language="zh"))

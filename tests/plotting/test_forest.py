@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,7 @@ from scipy import stats
 import evisynth
 from evisynth.plotting import figure_notes, figure_to_bytes, forest_plot
 from evisynth.plotting import fonts as fonts_module
-from evisynth.plotting.fonts import cjk_font_available, cjk_font_family
+from evisynth.plotting.fonts import cjk_font_family, shipped_cjk_font_path
 from evisynth.plotting.forest import format_p_revman
 
 
@@ -125,27 +128,49 @@ def test_forest_renders_without_warnings(binary: pd.DataFrame, fmt: str) -> None
     assert data.startswith(b"\x89PNG") if fmt == "png" else b"<svg" in data[:500]
 
 
-@pytest.mark.skipif(not cjk_font_available(), reason="no CJK font installed (apt-get install fonts-noto-cjk)")
-def test_chinese_forest_uses_chinese_labels_drawn_with_the_cjk_font(binary: pd.DataFrame) -> None:
+def test_chinese_forest_uses_chinese_labels_drawn_with_the_shipped_cjk_font(binary: pd.DataFrame) -> None:
     result = evisynth.pool(binary, measure="RR")
     fig = forest_plot(result, arm_data=binary, language="zh")
     shown = texts(fig)
     assert "倾向于试验组" in shown and "倾向于对照组" in shown and "权重" in shown
     het = next(t for t in fig.texts if "异质性" in t.get_text())
     resolved = font_manager.findfont(het.get_fontproperties(), fallback_to_default=False)
-    family = cjk_font_family()
-    assert family is not None
-    expected = font_manager.findfont(font_manager.FontProperties(family=family))
-    assert resolved == expected
-    assert "cjk" in resolved.lower() or "han" in resolved.lower() or "wqy" in resolved.lower()
+    shipped = shipped_cjk_font_path()
+    assert shipped is not None and shipped.name == "NotoSansSC-Regular.otf"
+    assert Path(resolved) == shipped
     assert figure_notes(fig) == []
     figure_to_bytes(fig, "png", dpi=100)  # a missing glyph would warn, and warnings are errors
 
 
+@pytest.fixture
+def no_cjk_font_known(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """matplotlib knows no CJK font: none installed, or a font cache written before one was."""
+    manager = font_manager.fontManager
+    monkeypatch.setattr(manager, "ttflist", [f for f in manager.ttflist if f.name == "DejaVu Sans"])
+    fonts_module.cjk_font_family.cache_clear()
+    yield
+    fonts_module.cjk_font_family.cache_clear()
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+@pytest.mark.usefixtures("no_cjk_font_known")
+def test_the_shipped_cjk_font_is_used_when_matplotlib_knows_no_cjk_font(
+    binary: pd.DataFrame, fmt: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert cjk_font_family() == "Noto Sans SC"
+    result = evisynth.pool(binary, measure="RR", by="grp")
+    fig = forest_plot(result, arm_data=binary, groups="grp", language="zh")  # bold group headings
+    assert figure_notes(fig) == []
+    figure_to_bytes(fig, fmt, dpi=60)  # a missing glyph would warn, and warnings are errors
+    # matplotlib logs (does not warn) when a family lacks the bold weight asked for
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.usefixtures("no_cjk_font_known")
 def test_chinese_falls_back_to_english_with_a_note_when_no_cjk_font(
     binary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(fonts_module, "cjk_font_family", lambda: None)
+    monkeypatch.setattr(fonts_module, "shipped_cjk_font_path", lambda: None)  # the font package missing
     result = evisynth.pool(binary, measure="RR")
     fig = forest_plot(result, language="zh")
     assert any(t.startswith("Heterogeneity") for t in texts(fig))

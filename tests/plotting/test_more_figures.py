@@ -11,7 +11,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 import evisynth
-from evisynth.plotting import cjk_font_available, figure_notes, figure_to_bytes
+from evisynth.plotting import figure_notes, figure_to_bytes
 from evisynth.plotting.bubble import bubble_plot
 from evisynth.plotting.direction import effect_direction_plot
 from evisynth.plotting.forest import forest_plot
@@ -195,7 +195,6 @@ def test_jadad_items_become_judgements_with_the_score_cut_off() -> None:
                                        "withdrawals": "high", "overall": "high"}
 
 
-@pytest.mark.skipif(not cjk_font_available(), reason="needs a CJK font (apt-get install fonts-noto-cjk)")
 def test_bubble_and_leave_one_out_plots_in_chinese(with_year_and_dose: pd.DataFrame) -> None:
     r = evisynth.pool(with_year_and_dose, measure="MD", moderator="dose", leave_one_out=True)
     values = dict(zip(with_year_and_dose["study"], with_year_and_dose["dose"], strict=True))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from evisynth.plotting import cjk_font_available, figure_to_bytes, prisma2020_flow
+from evisynth.plotting import figure_to_bytes, prisma2020_flow
 from evisynth.review.screening import PrismaFlow
 
 FLOW = PrismaFlow(
@@ -47,7 +46,6 @@ def test_pending_records_are_noted() -> None:
     assert "Still being screened: 3 (title/abstract), 0 (full text)" in texts(prisma2020_flow(pending))
 
 
-@pytest.mark.skipif(not cjk_font_available(), reason="no CJK font installed (fonts-noto-cjk)")
 def test_chinese_labels_are_used() -> None:
     shown = texts(prisma2020_flow(FLOW, language="zh"))
     assert "筛选的记录" in shown and "未能获取全文的报告" in shown

@@ -33,6 +33,7 @@ from evisynth.core.results import Estimate, PoolResult, StudyRow
 from evisynth.plotting.fonts import (
     Language,
     add_note,
+    bold_effects,
     check_text,
     family_of,
     new_figure,
@@ -337,7 +338,8 @@ def forest_plot(
             size: float = FONT_SIZE) -> None:
         if s:
             fig.text(xin / width, y, s, transform=trans, ha=ha, va="center", fontsize=size,
-                     fontfamily=family, fontweight="bold" if bold else "normal")
+                     fontfamily=family, fontweight="bold" if bold else "normal",
+                     path_effects=bold_effects(family) if bold else None)
 
     # Headers
     first_top, first_bottom = -2.0, -1.0
@@ -448,7 +450,7 @@ def _rob_columns(fig: Figure, ax: Axes, trans: Any, rows: list[_Row], rob: RobDa
     for j, domain in enumerate(rob.domains):
         x = left + (j + 0.5) * cell
         fig.text(x, header_y, _letter(j), transform=trans, ha="center", va="center",
-                 fontsize=FONT_SIZE, fontweight="bold", fontfamily=family)
+                 fontsize=FONT_SIZE, fontweight="bold", fontfamily=family, path_effects=bold_effects(family))
         ys, faces, marks = [], [], []
         for i, r in enumerate(rows):
             if r.kind != "study" or r.study is None:
@@ -465,6 +467,7 @@ def _rob_columns(fig: Figure, ax: Axes, trans: Any, rows: list[_Row], rob: RobDa
         for y, j_ in marks:
             fig.text(x, y, SYMBOLS[j_], transform=trans, ha="center", va="center",
                      fontsize=FONT_SIZE - 1.5, fontweight="bold", fontfamily=family,
+                     path_effects=bold_effects(family),
                      color="white" if (palette, j_) in _WHITE_SYMBOL else "black")
 
 

@@ -7,17 +7,22 @@ reports excluded (with reasons) to the right. A count that is ``None`` reads "no
 
 from __future__ import annotations
 
+import re
+
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from evisynth.plotting.fonts import (
+    CJK_RANGES,
     Language,
+    bold_effects,
     check_text,
     family_of,
-    has_cjk,
+    font_family,
     new_figure,
     note_fallback,
     resolve_language,
+    text_width_in,
 )
 from evisynth.review.model import PrismaCounts
 from evisynth.review.screening import PrismaFlow
@@ -69,6 +74,11 @@ LABELS_2020 = {
 }
 _LINE_IN = 0.19
 _FONT = 8.5
+#: Space (inches) between a box's edge and its text.
+_PAD = 0.1
+#: Where a box's line may break: after a count "(n = ...)" kept whole, after a CJK character
+#: (with the closing punctuation that follows it), or after a word.
+_BREAKS = re.compile(rf"\(n = [^)]*\) *|[{CJK_RANGES}][，。：；、）》」』]* *|[^ {CJK_RANGES}]+ *")
 
 
 def _n(value: int | None, lab: dict[str, str]) -> str:
@@ -148,6 +158,22 @@ def prisma2020_flow(flow: PrismaFlow, *, language: str = "en", title: bool = Fal
     return fig
 
 
+def _wrap(line: str, width_in: float, family: list[str]) -> list[str]:
+    """``line`` broken into lines that fit ``width_in``; the continuations are indented two
+    spaces more than the line. A word wider than the box stays whole."""
+    if text_width_in(line, family, _FONT) <= width_in:
+        return [line]
+    body = line.lstrip(" ")
+    hanging = line[: len(line) - len(body)] + "  "
+    lines, current = [], line[: len(line) - len(body)]
+    for piece in _BREAKS.findall(body):
+        if current.strip() and text_width_in((current + piece).rstrip(), family, _FONT) > width_in:
+            lines.append(current.rstrip())
+            current = hanging
+        current += piece
+    return [*lines, current.rstrip()]
+
+
 def _flow_figure(main: list[list[str]], side: list[list[str] | None], phases: list[tuple[str, int, int]],
                  lang: Language, title: str | None, header: str | None = None,
                  side_w: float = 3.2) -> Figure:
@@ -155,23 +181,28 @@ def _flow_figure(main: list[list[str]], side: list[list[str] | None], phases: li
 
     band, gap_x, box_w, margin, header_h = 0.45, 0.5, 3.0, 0.15, 0.4
     width = margin + band + 0.15 + box_w + gap_x + side_w + margin
+    family = font_family(lang)
+    # A box's text is centred when it has one or two lines (before wrapping), as in the template.
+    centred = [(len(m) <= 2, s is not None and len(s) <= 2) for m, s in zip(main, side, strict=True)]
+    main = [[part for line in m for part in _wrap(line, box_w - 2 * _PAD, family)] for m in main]
+    side = [None if s is None else [part for line in s for part in _wrap(line, side_w - 2 * _PAD, family)]
+            for s in side]
     heights = [max(len(m), len(s) if s else 0) * _LINE_IN + 0.2 for m, s in zip(main, side, strict=True)]
     gap_y = 0.35
     for name, first, last in phases:  # a phase's band must be as tall as its rotated label
         span = sum(heights[first:last + 1]) + gap_y * (last - first)
-        need = sum(0.13 if has_cjk(c) else 0.085 for c in name) + 0.25
+        need = text_width_in(name, family, _FONT + 0.5, bold=True) + 0.25
         heights[last] += max(0.0, need - span)
     top = margin + (0.4 if title else 0.0) + (header_h + gap_y if header else 0.0)
     height = top + sum(heights) + gap_y * (len(heights) - 1) + margin
     fig = new_figure(width, height, lang)
-    family = family_of(fig)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.set_axis_off()
     if title:
         ax.text(width / 2, margin + 0.15, title, ha="center", va="center", fontsize=11,
-                fontweight="bold", fontfamily=family)
+                fontweight="bold", fontfamily=family, path_effects=bold_effects(family))
 
     x_main = margin + band + 0.15
     if header:
@@ -179,7 +210,8 @@ def _flow_figure(main: list[list[str]], side: list[list[str] | None], phases: li
         ax.add_patch(Rectangle((x_main, y_header), box_w + gap_x + side_w, header_h, facecolor="#ffd966",
                                edgecolor="black", linewidth=0.8, gid="prisma-header"))
         ax.text(x_main + (box_w + gap_x + side_w) / 2, y_header + header_h / 2, header, ha="center",
-                va="center", fontsize=_FONT + 0.5, fontweight="bold", fontfamily=family)
+                va="center", fontsize=_FONT + 0.5, fontweight="bold", fontfamily=family,
+                path_effects=bold_effects(family))
     x_side = x_main + box_w + gap_x
     tops, y = [], top
     for h in heights:
@@ -194,18 +226,18 @@ def _flow_figure(main: list[list[str]], side: list[list[str] | None], phases: li
             ax.text(x + w / 2, y0 + h / 2, text, ha="center", va="center", fontsize=_FONT,
                     fontfamily=family, linespacing=1.35)
         else:
-            ax.text(x + 0.1, y0 + h / 2, text, ha="left", va="center", fontsize=_FONT,
+            ax.text(x + _PAD, y0 + h / 2, text, ha="left", va="center", fontsize=_FONT,
                     fontfamily=family, linespacing=1.35)
 
     for i, (lines, extra) in enumerate(zip(main, side, strict=True)):
         h = heights[i]
-        box(x_main, tops[i], box_w, h, lines, centre=len(lines) <= 2, gid=f"prisma-main-{i}")
+        box(x_main, tops[i], box_w, h, lines, centre=centred[i][0], gid=f"prisma-main-{i}")
         if i + 1 < len(main):
             ax.add_patch(FancyArrowPatch((x_main + box_w / 2, tops[i] + h),
                                          (x_main + box_w / 2, tops[i + 1]), arrowstyle="-|>",
                                          mutation_scale=10, color="black", linewidth=0.8))
         if extra is not None:
-            box(x_side, tops[i], side_w, h, extra, centre=len(extra) <= 2, gid=f"prisma-side-{i}")
+            box(x_side, tops[i], side_w, h, extra, centre=centred[i][1], gid=f"prisma-side-{i}")
             ax.add_patch(FancyArrowPatch((x_main + box_w, tops[i] + h / 2), (x_side, tops[i] + h / 2),
                                          arrowstyle="-|>", mutation_scale=10, color="black",
                                          linewidth=0.8))
@@ -214,5 +246,6 @@ def _flow_figure(main: list[list[str]], side: list[list[str] | None], phases: li
         ax.add_patch(Rectangle((margin, y0), band, y1 - y0, facecolor="#cfe2f3", edgecolor="#6f8faf",
                                linewidth=0.6))
         ax.text(margin + band / 2, (y0 + y1) / 2, name, rotation=90, ha="center", va="center",
-                fontsize=_FONT + 0.5, fontweight="bold", fontfamily=family)
+                fontsize=_FONT + 0.5, fontweight="bold", fontfamily=family,
+                path_effects=bold_effects(family))
     return fig

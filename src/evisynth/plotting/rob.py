@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 
 from evisynth.plotting.fonts import (
     Language,
+    bold_effects,
     check_text,
     family_of,
     new_figure,
@@ -168,7 +169,7 @@ def traffic_light_plot(data: RobData, *, palette: str = "cochrane", language: st
                        zorder=2, gid=f"rob-{study}-{domain}")
             ax.text(col, row, SYMBOLS[j], ha="center", va="center", fontsize=9, fontweight="bold",
                     color="white" if (palette, j) in _WHITE_SYMBOL else "black", zorder=3,
-                    fontfamily=family)
+                    fontfamily=family, path_effects=bold_effects(family))
     # Key: the domains, then the judgements
     y = 1 - (top + 0.3) / height
     step = 0.17 / height

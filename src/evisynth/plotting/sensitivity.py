@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from evisynth.core.results import PoolResult, SensitivityRow
-from evisynth.plotting.fonts import check_text, family_of, new_figure, note_fallback, resolve_language
+from evisynth.plotting.fonts import (
+    bold_effects,
+    check_text,
+    family_of,
+    new_figure,
+    note_fallback,
+    resolve_language,
+)
 from evisynth.plotting.forest import (
     MEASURE_NAMES,
     _axis_limit,
@@ -89,11 +96,13 @@ def sensitivity_plot(result: PoolResult, kind: str = "leave_one_out", *, languag
 
     def put(xin: float, y: float, s: str, ha: str = "right", bold: bool = False) -> None:
         fig.text(xin / width, y, s, transform=trans, ha=ha, va="center", fontsize=FONT_SIZE,
-                 fontfamily=family, fontweight="bold" if bold else "normal")
+                 fontfamily=family, fontweight="bold" if bold else "normal",
+                 path_effects=bold_effects(family) if bold else None)
 
     if title:
         fig.text(left_margin / width, 1 - 0.2 / height, title, ha="left", va="center",
-                 fontsize=FONT_SIZE + 1, fontweight="bold", fontfamily=family)
+                 fontsize=FONT_SIZE + 1, fontweight="bold", fontfamily=family,
+                 path_effects=bold_effects(family))
     header_y = -1.2
     put(left_margin, header_y, head, ha="left", bold=True)
     effect_right = left_margin + name_w + effect_w
