@@ -10,6 +10,7 @@ in). To keep it so when you add a command:
    annotations go under ``if TYPE_CHECKING:``.
 2. Make its app an ``App`` (``evisynth.cli._base``): plain help that fits 80 columns. Give every
    option a metavar (``metavar="TEXT"``, ``"NUMBER"``, ``"FILE"``) and arguments one in capitals.
+   Print with ``emit`` / ``print_json`` / ``print_text`` from ``_base`` (``--json`` everywhere).
 3. Register it below: ``app.command("name")(module.function)`` or
    ``app.add_typer(module.app, name="name")``.
 4. A new domain error gets a line in ``ERROR_EXIT_CODES`` by module and class name: the check
