@@ -7,20 +7,14 @@ and verdicts, the JSON of the appraisal, and/or the HTML report). Register it wi
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from evisynth.claims.model import VERDICT_WORDS
+from evisynth.cli._base import print_json
 from evisynth.core.errors import InputError
-from evisynth.services.claims import appraisal_html, appraisal_json, appraise_file
 
-console = Console()
 _COLOURS = {
     "supported": "green",
     "overstated": "yellow",
@@ -31,18 +25,23 @@ _COLOURS = {
 
 
 def appraise(
-    article: Annotated[Path, typer.Argument(help="The article: .txt, .md or .html.")],
-    lang: Annotated[str, typer.Option("--lang", help="auto, zh or en: the article's language.")] = "auto",
+    article: Annotated[Path, typer.Argument(help="The article: .txt, .md or .html.", metavar="ARTICLE")],
+    lang: Annotated[str, typer.Option(
+        "--lang", help="auto, zh or en: the article's language.", metavar="TEXT")] = "auto",
     json_output: Annotated[bool, typer.Option("--json", help="Print the appraisal as JSON.")] = False,
-    html: Annotated[Path | None, typer.Option("--html", help="Write the HTML appraisal report here.")] = None,
-    project: Annotated[
-        Path | None,
-        typer.Option(
-            "--project", help="A review project (.sqlite) whose pooled analyses are used as evidence too."
-        ),
-    ] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Write the HTML appraisal report here.", metavar="FILE")] = None,
+    project: Annotated[Path | None, typer.Option(
+        "--project", help="A review project (.sqlite) whose pooled analyses are used as evidence too.",
+        metavar="PROJECT")] = None,
 ) -> None:
     """Find the health claims in an article and say, with the evidence, whether each holds."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from evisynth.claims.model import VERDICT_WORDS
+    from evisynth.services.claims import appraisal_html, appraisal_json, appraise_file
+
     if lang not in ("auto", "zh", "en"):
         raise InputError(f"--lang must be auto, zh or en (got {lang!r})")
     if project is not None and not project.is_file():
@@ -52,8 +51,9 @@ def appraise(
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(appraisal_html(result, title=article.name), encoding="utf-8")
     if json_output:
-        sys.stdout.write(json.dumps(appraisal_json(result), ensure_ascii=False, indent=2) + "\n")
+        print_json(appraisal_json(result))
         return
+    console = Console()
     word = "zh" if result.language == "zh" else "en"
     table = Table(title=f"{article.name}: {len(result.claims)} claims", title_justify="left")
     for name in ("#", "claim", "verdict", "GRADE"):

@@ -8,23 +8,24 @@ ends with the PRISMA identification counts computed from the links.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
-from evisynth.review.identification import IdentificationCounts
-from evisynth.services import dedup as services
+from evisynth.cli._base import print_json
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from evisynth.review.identification import IdentificationCounts
+    from evisynth.services.dedup import QueueItem
 
 
 def _counts_table(counts: IdentificationCounts) -> Table:
+    from rich.table import Table
+
     table = Table(title="PRISMA identification (from records and links)", title_justify="left")
     table.add_column("")
     table.add_column("records", justify="right")
@@ -37,7 +38,9 @@ def _counts_table(counts: IdentificationCounts) -> Table:
     return table
 
 
-def _queue_table(items: tuple[services.QueueItem, ...]) -> Table:
+def _queue_table(items: tuple[QueueItem, ...]) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{len(items)} links awaiting review (accept with --accept ID)", title_justify="left")
     for column in ("link", "score", "rule", "record", "duplicate of"):
         table.add_column(column, justify="right" if column in ("link", "score") else "left")
@@ -53,14 +56,24 @@ def _queue_table(items: tuple[services.QueueItem, ...]) -> Table:
 
 
 def dedup(
-    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
+    project: Annotated[Path, typer.Argument(
+        help="Project file (SQLite) or database URL.", metavar="PROJECT")],
     review: Annotated[bool, typer.Option("--review", help="List the links awaiting a decision.")] = False,
-    accept: Annotated[list[int] | None, typer.Option("--accept", help="Accept link ID (repeatable).")] = None,
-    reject: Annotated[list[int] | None, typer.Option("--reject", help="Reject link ID (repeatable).")] = None,
-    actor: Annotated[str, typer.Option("--actor", help="Who decides (recorded in the audit log).")] = "dedup",
+    accept: Annotated[list[int] | None, typer.Option(
+        "--accept", help="Accept link ID (repeatable).", metavar="ID")] = None,
+    reject: Annotated[list[int] | None, typer.Option(
+        "--reject", help="Reject link ID (repeatable).", metavar="ID")] = None,
+    actor: Annotated[str, typer.Option(
+        "--actor", help="Who decides (recorded in the audit log).", metavar="NAME")] = "dedup",
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Find duplicate records (links, never deletions), review the uncertain ones, count for PRISMA."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from evisynth.services import dedup as services
+
+    console = Console()
     decisions = [(i, "accepted") for i in accept or []] + [(i, "rejected") for i in reject or []]
     payload: dict[str, Any] = {}
     if decisions:
@@ -90,6 +103,6 @@ def dedup(
     counts = services.prisma_counts(project)
     payload["prisma"] = counts.to_dict()
     if json_output:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        print_json(payload)
     else:
         console.print(_counts_table(counts))

@@ -1,125 +1,134 @@
-"""The ``evisynth`` command: thin commands that parse, call one service, render."""
+"""The ``evisynth`` command: thin commands that parse, call one service, render.
+
+Start-up is instant: ``evisynth --help`` and ``evisynth version`` import typer and the standard
+library only (``tests/test_cli_startup.py`` fails if numpy, pandas, scipy, SQLAlchemy … creep
+in). To keep it so when you add a command:
+
+1. Write it in a module under ``cli/`` whose top level imports only the standard library, typer,
+   ``evisynth.cli._base`` and ``evisynth.core.errors``. Everything else (services, analysis,
+   storage, io, rich, numpy …) is imported inside the command function; names needed only in
+   annotations go under ``if TYPE_CHECKING:``.
+2. Make its app an ``App`` (``evisynth.cli._base``): plain help that fits 80 columns. Give every
+   option a metavar (``metavar="TEXT"``, ``"NUMBER"``, ``"FILE"``) and arguments one in capitals.
+   Print with ``emit`` / ``print_json`` / ``print_text`` from ``_base`` (``--json`` everywhere).
+3. Register it below: ``app.command("name")(module.function)`` or
+   ``app.add_typer(module.app, name="name")``.
+4. A new domain error gets a line in ``ERROR_EXIT_CODES`` by module and class name: the check
+   looks only at modules already imported, so the table imports nothing.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from scipy.stats import norm
 
-from evisynth import services
-from evisynth.cli import dedup as dedup_cli
-from evisynth.cli import records as records_cli
-from evisynth.cli import rm5, screening, serve, simulate
-from evisynth.cli import search as search_cli
-from evisynth.cli.appraise import appraise as appraise_command
-from evisynth.core.errors import ConvergenceError, InputError
-from evisynth.core.results import PoolResult
-from evisynth.io.errors import ImportFormatError
-from evisynth.io.search import SearchError
-from evisynth.review.errors import DomainError
-from evisynth.services import review as review_services
-from evisynth.storage.errors import BundleError, StorageError
+from evisynth.cli import appraise, dedup, records, rm5, screening, search, serve, simulate
+from evisynth.cli._base import App, emit, print_text
+from evisynth.core.errors import InputError
 
-app = typer.Typer(
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from evisynth.core.results import PoolResult
+
+app = App(
     name="evisynth",
     help="Evidence synthesis: meta-analysis that matches RevMan and metafor, and review projects.",
-    no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
 
-#: Domain errors shown as one line, with the exit code they map to.
-ERROR_EXIT_CODES: dict[type[Exception], int] = {
-    InputError: 2,
-    ImportFormatError: 2,
-    ConvergenceError: 3,
-    DomainError: 2,
-    BundleError: 2,
-    StorageError: 2,
-    SearchError: 2,
-}
-
-
-def _fmt(x: float | None, digits: int = 4) -> str:
-    return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+#: Domain errors shown as one line, with the exit code they map to: (module, class, code).
+ERROR_EXIT_CODES: tuple[tuple[str, str, int], ...] = (
+    ("evisynth.core.errors", "InputError", 2),
+    ("evisynth.io.errors", "ImportFormatError", 2),
+    ("evisynth.core.errors", "ConvergenceError", 3),
+    ("evisynth.review.errors", "DomainError", 2),
+    ("evisynth.storage.errors", "BundleError", 2),
+    ("evisynth.storage.errors", "StorageError", 2),
+    ("evisynth.io.search._http", "SearchError", 2),
+)
 
 
-def _study_table(result: PoolResult) -> Table:
+def exit_code(exc: BaseException) -> int | None:
+    """The exit code of a domain error, or None for any other exception. An exception can only be
+    an instance of a class whose module is loaded, so modules not yet imported are skipped."""
+    for module, name, code in ERROR_EXIT_CODES:
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return code
+    return None
+
+
+def _study_table(result: PoolResult, analysis_scale: bool) -> Table:
+    """Each study's estimate and CI as shown (RR 0.60 [0.31, 1.16]), or as log values."""
+    from rich.table import Table
+
+    from evisynth.core.results import ANALYSIS_SCALE
+
+    shown = ANALYSIS_SCALE if analysis_scale else result.display_scale
     log = result.scale == "log"
-    table = Table(title=f"Studies ({result.measure}{', log scale' if log else ''})")
-    for name in ("study", "estimate", f"{result.level:g}% CI", "weight %", "note"):
+    title = f"Studies ({result.measure}{', log scale' if log and analysis_scale else ''})"
+    value = ("log " if analysis_scale else "") + result.measure if log else "estimate"
+    table = Table(title=title)
+    for name in ("study", value, f"{result.level:g}% CI", "weight %", "note"):
         table.add_column(name, justify="left" if name in ("study", "note") else "right")
-    z = float(norm.ppf(1 - (1 - result.level / 100) / 2))
     for s in result.studies:
-        if math.isfinite(s.yi):
-            half = z * math.sqrt(s.vi)
-            ci = f"[{_fmt(s.yi - half)}, {_fmt(s.yi + half)}]"
-            table.add_row(s.study, _fmt(s.yi), ci, _fmt(s.weight, 1), s.note)
+        estimate, low, high = s.interval(result.level)
+        if math.isfinite(estimate):
+            table.add_row(s.study, shown.show(estimate), f"[{shown.show(low)}, {shown.show(high)}]",
+                          f"{s.weight:.1f}", s.note)
         else:
             table.add_row(s.study, "—", "—", "0.0", s.note)
     return table
 
 
-def _emit(payload: Any, json_output: bool, render: Any) -> None:
-    if json_output:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    else:
-        render()
-
-
 @app.command()
 def pool(
-    file: Annotated[Path, typer.Argument(help="CSV/TSV/XLSX table, one row per study.")],
-    measure: Annotated[str, typer.Option(help="MD, SMD, RR, OR, RD, GEN or MC.")],
-    model: Annotated[str | None, typer.Option(help="fixed, random or auto [random].")] = None,
-    method: Annotated[str | None, typer.Option(help="Fixed-effect method: IV, MH, Peto [IV].")] = None,
+    file: Annotated[Path, typer.Argument(help="CSV/TSV/XLSX table, one row per study.", metavar="FILE")],
+    measure: Annotated[str, typer.Option(help="MD, SMD, RR, OR, RD, GEN or MC.", metavar="TEXT")],
+    model: Annotated[str | None, typer.Option(help="fixed, random or auto [random].", metavar="TEXT")] = None,
+    method: Annotated[
+        str | None, typer.Option(help="Fixed-effect method: IV, MH, Peto [IV].", metavar="TEXT")
+    ] = None,
     tau2: Annotated[
-        str | None, typer.Option(help="tau² estimator: DL, REML, PM, ML, HE, SJ [REML].")
+        str | None, typer.Option(help="tau² estimator: DL, REML, PM, ML, HE, SJ [REML].", metavar="TEXT")
     ] = None,
-    hksj: Annotated[bool, typer.Option(help="Knapp–Hartung (HKSJ) adjustment.")] = False,
-    smd: Annotated[str | None, typer.Option(help="SMD variant: hedges or revman.")] = None,
+    hksj: Annotated[bool, typer.Option(help="Knapp–Hartung (HKSJ) adjustment.", show_default=False)] = False,
+    smd: Annotated[str | None, typer.Option(help="SMD variant: hedges or revman.", metavar="TEXT")] = None,
     prediction: Annotated[
-        str | None, typer.Option(help="Prediction interval: z, t (k-2 df) or none [z].")
+        str | None, typer.Option(help="Prediction interval: z, t (k-2 df) or none [z].", metavar="TEXT")
     ] = None,
-    by: Annotated[str | None, typer.Option(help="Subgroup column.")] = None,
-    moderator: Annotated[
-        list[str] | None, typer.Option(help="Moderator column for meta-regression (repeatable).")
-    ] = None,
-    bias: Annotated[bool, typer.Option(help="Egger, Begg and trim-and-fill.")] = False,
-    leave_one_out: Annotated[bool, typer.Option(help="Leave-one-out analysis.")] = False,
-    cumulative: Annotated[
-        str | None, typer.Option(help="Cumulative meta-analysis ordered by this column.")
-    ] = None,
-    preset: Annotated[str | None, typer.Option(help="revman5 or metafor.")] = None,
-    level: Annotated[float, typer.Option(help="Confidence level in percent.")] = 95.0,
-    continuity_correction: Annotated[
-        float, typer.Option(help="Added to the cells of tables with a zero cell.")
-    ] = 0.5,
-    correction_applies_to: Annotated[
-        str, typer.Option(help="zero_cells, all or none.")
-    ] = "zero_cells",
-    drop_double_zero: Annotated[
-        bool | None,
-        typer.Option(
-            "--drop-double-zero/--keep-double-zero",
-            help="Drop studies without events in both arms [drop for OR/RR, keep for RD].",
-        ),
-    ] = None,
-    correlation: Annotated[
-        float | None, typer.Option(help="Pre/post correlation for MC when the table has no 'r'.")
-    ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print to_dict() as JSON.")] = False,
+    by: Annotated[str | None, typer.Option(help="Subgroup column.", metavar="COLUMN")] = None,
+    moderator: Annotated[list[str] | None, typer.Option(
+        help="Moderator column for meta-regression (repeatable).", metavar="COLUMN")] = None,
+    bias: Annotated[bool, typer.Option(help="Egger, Begg and trim-and-fill.", show_default=False)] = False,
+    leave_one_out: Annotated[bool, typer.Option(help="Leave-one-out analysis.", show_default=False)] = False,
+    cumulative: Annotated[str | None, typer.Option(
+        help="Cumulative meta-analysis ordered by this column.", metavar="COLUMN")] = None,
+    preset: Annotated[str | None, typer.Option(help="revman5 or metafor.", metavar="TEXT")] = None,
+    level: Annotated[float, typer.Option(help="Confidence level in percent.", metavar="NUMBER")] = 95.0,
+    continuity_correction: Annotated[float, typer.Option(
+        help="Added to the cells of tables with a zero cell.", metavar="NUMBER")] = 0.5,
+    correction_applies_to: Annotated[str, typer.Option(
+        help="zero_cells, all or none.", metavar="TEXT")] = "zero_cells",
+    drop_double_zero: Annotated[bool | None, typer.Option(
+        "--drop-double-zero/--keep-double-zero",
+        help="Drop studies without events in both arms [drop for OR/RR, keep for RD].")] = None,
+    correlation: Annotated[float | None, typer.Option(
+        help="Pre/post correlation for MC when the table has no 'r'.", metavar="NUMBER")] = None,
+    log_scale: Annotated[bool, typer.Option(
+        "--log-scale", help="Show ratios (RR, OR) as log values, as they are pooled.")] = False,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="Print to_dict() as JSON (log values; 'display': as shown).")] = False,
 ) -> None:
-    """Pool the studies in FILE into one meta-analysis."""
+    """Pool the studies in FILE into one meta-analysis (ratios shown as ratios)."""
+    from evisynth import services
+
     result = services.pool_file(
         file,
         measure=measure, model=model, method=method, tau2=tau2, hksj=hksj, smd=smd,
@@ -129,87 +138,106 @@ def pool(
         correction_applies_to=correction_applies_to, drop_double_zero=drop_double_zero,
         correlation=correlation,
     )
+    if log_scale and result.scale != "log":
+        raise InputError(f"--log-scale applies to ratio measures pooled as logs (RR, OR); {measure} "
+                         "is shown as analysed: leave --log-scale out")
 
     def render() -> None:
-        console.print(_study_table(result))
-        console.print(str(result), markup=False, highlight=False, soft_wrap=True)
+        from rich.console import Console
 
-    _emit(result.to_dict(), json_output, render)
+        console = Console()
+        console.print(_study_table(result, log_scale))
+        console.print(result.to_text(analysis_scale=log_scale), markup=False, highlight=False, soft_wrap=True)
+
+    emit(result.to_dict(), json_output, render)
 
 
 app.command("import-rm5")(rm5.import_rm5)
-app.command("appraise")(appraise_command)
+app.command("appraise")(appraise.appraise)
 app.add_typer(screening.screen_app, name="screen")
 app.command("prisma")(screening.prisma_command)
 app.command("simulate")(simulate.simulate)
 app.command("serve")(serve.serve)
 
-
+ProjectArgument = Annotated[Path, typer.Argument(
+    help="Project file (SQLite) or database URL.", metavar="PROJECT")]
 ActorOption = Annotated[
-    str, typer.Option("--actor", help="Who makes the change (recorded in the audit log).")
+    str, typer.Option("--actor", help="Who makes the change (recorded in the audit log).", metavar="NAME")
 ]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command()
 def new(
-    project: Annotated[Path, typer.Argument(help="Project file to create (SQLite).")],
-    title: Annotated[str, typer.Option(help="The review's title.")],
-    language: Annotated[str, typer.Option(help="zh or en: the review's language.")] = "en",
+    project: Annotated[Path, typer.Argument(help="Project file to create (SQLite).", metavar="PROJECT")],
+    title: Annotated[str, typer.Option(help="The review's title.", metavar="TEXT")],
+    language: Annotated[str, typer.Option(help="zh or en: the review's language.", metavar="TEXT")] = "en",
     actor: ActorOption = "owner",
 ) -> None:
     """Create an empty review project."""
+    from evisynth.services import review as review_services
+
     if language not in ("zh", "en"):
         raise InputError(f"--language {language!r} must be zh or en")
     review_services.new_project(project, title=title, language=language, actor=actor).close()
-    console.print(f"created {project}")
+    print_text(f"created {project}")
 
 
-app.command("import")(records_cli.import_)
-app.add_typer(records_cli.app, name="records")
-app.add_typer(search_cli.app, name="search")
-app.command("dedup")(dedup_cli.dedup)
+app.command("import")(records.import_)
+app.add_typer(records.app, name="records")
+app.add_typer(search.app, name="search")
+app.command("dedup")(dedup.dedup)
 
 
 @app.command()
 def export(
-    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
-    out: Annotated[Path, typer.Option(help="Bundle folder to write.")],
+    project: ProjectArgument,
+    out: Annotated[Path, typer.Option(help="Bundle folder to write.", metavar="DIR")],
 ) -> None:
     """Export a project as a plain-text bundle (YAML and CSV)."""
+    from evisynth.services import review as review_services
+
     review_services.export_bundle(project, out)
-    console.print(f"exported {project} to {out}")
+    print_text(f"exported {project} to {out}")
 
 
 @app.command()
-def check(
-    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def check(project: ProjectArgument, json_output: JsonOption = False) -> None:
     """Run the data checks: totals, SDs, units, p values against the reported numbers."""
+    from evisynth.services import review as review_services
+
     findings = review_services.check_project(project)
 
     def render() -> None:
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table(title=f"Data checks: {len(findings)} findings")
         for column in ("severity", "code", "finding", "where"):
             table.add_column(column)
         for f in findings:
             table.add_row(f.severity, f.code, f.message, review_services.finding_locations(f))
-        console.print(table)
+        Console().print(table)
 
-    _emit([f.to_dict() for f in findings], json_output, render)
+    emit([f.to_dict() for f in findings], json_output, render)
 
 
 @app.command()
 def extraction(
-    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
-    first: Annotated[str, typer.Option(help="The first extractor's name.")],
-    second: Annotated[str, typer.Option(help="The second extractor's name.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    project: ProjectArgument,
+    first: Annotated[str, typer.Option(help="The first extractor's name.", metavar="NAME")],
+    second: Annotated[str, typer.Option(help="The second extractor's name.", metavar="NAME")],
+    json_output: JsonOption = False,
 ) -> None:
     """Dual extraction: discrepancies between two extractors and the agreement."""
+    from evisynth.services import review as review_services
+
     result = review_services.compare_extractors(project, first, second)
 
     def render() -> None:
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table(title=f"{first} vs {second}: {result['agreed']} of {result['keys_compared']} "
                             f"values agree ({100 * result['agreement']:.1f}%), {result['open']} open")
         for column in ("value", "kind", first, second, "resolved"):
@@ -217,52 +245,60 @@ def extraction(
         for d in result["discrepancies"]:
             table.add_row(d["key"], d["kind"], str(d["first"]), str(d["second"]),
                           "yes" if d["resolved"] else "no")
-        console.print(table)
+        Console().print(table)
 
-    _emit(result, json_output, render)
+    emit(result, json_output, render)
 
 
 @app.command()
 def report(
-    project: Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")],
-    out: Annotated[Path | None, typer.Option(help="Folder for report.html and results.json.")] = None,
-    docx: Annotated[Path | None, typer.Option(help="Also write the report as DOCX here.")] = None,
-    tables_dir: Annotated[Path | None, typer.Option(help="Folder for every table (CSV, XLSX).")] = None,
+    project: ProjectArgument,
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for report.html and results.json.", metavar="DIR")] = None,
+    docx: Annotated[Path | None, typer.Option(
+        help="Also write the report as DOCX here.", metavar="FILE")] = None,
+    tables_dir: Annotated[Path | None, typer.Option(
+        help="Folder for every table (CSV, XLSX).", metavar="DIR")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print results.json.")] = False,
 ) -> None:
     """Write the review's HTML report and results.json (and DOCX, CSV/XLSX tables)."""
+    from evisynth.services import review as review_services
+
     written = review_services.write_report(project, out, docx=docx, tables_dir=tables_dir)
-    _emit(written.content, json_output,
-          lambda: console.print("wrote " + ", ".join(map(str, written.paths()))))
+    emit(written.content, json_output, lambda: print_text("wrote " + ", ".join(map(str, written.paths()))))
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("out/vitk2"),
-    replace: Annotated[bool, typer.Option(help="Rebuild the folder if it exists.")] = False,
+    out: Annotated[Path, typer.Option(help="Output folder.", metavar="DIR")] = Path("out/vitk2"),
+    replace: Annotated[bool, typer.Option(
+        help="Rebuild the folder if it exists.", show_default=False)] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print results.json.")] = False,
 ) -> None:
     """Reproduce the vitamin K2 review (seed 000) into a project, a report and results.json."""
+    from evisynth.services import review as review_services
+
     written = review_services.demo(out, replace=replace)
-    _emit(written.content, json_output,
-          lambda: console.print("wrote " + ", ".join(map(str, written.paths()))))
+    emit(written.content, json_output, lambda: print_text("wrote " + ", ".join(map(str, written.paths()))))
 
 
 @app.command()
-def version() -> None:
-    """Print the version."""
+def version(
+    json_output: Annotated[bool, typer.Option("--json", help="Print {\"version\": …} as JSON.")] = False,
+) -> None:
+    """Print the version of evisynth."""
     from evisynth import __version__
 
-    console.print(__version__)
+    emit({"version": __version__}, json_output, lambda: print(__version__))
 
 
 def run() -> None:
     """Console entry point: domain errors become one line and an exit code."""
     try:
         app()
-    except tuple(ERROR_EXIT_CODES) as exc:
-        if os.environ.get("EVISYNTH_DEBUG") == "1":
+    except Exception as exc:
+        code = exit_code(exc)
+        if code is None or os.environ.get("EVISYNTH_DEBUG") == "1":
             raise
         sys.stderr.write(f"error: {exc}\n")
-        code = next(c for kind, c in ERROR_EXIT_CODES.items() if isinstance(exc, kind))
         sys.exit(code)

@@ -8,19 +8,18 @@ cannot be read) go to the CLI's error table like any other command's.
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from evisynth.services.rm5 import OutcomeCheck, StatisticCheck, reanalyse_rm5
+from evisynth.cli._base import print_json
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from evisynth.services.rm5 import OutcomeCheck, StatisticCheck
 
 
 def _number(x: float | None) -> str:
@@ -47,6 +46,8 @@ def _where(check: StatisticCheck) -> str:
 
 
 def _table(check: OutcomeCheck) -> Table:
+    from rich.table import Table
+
     analysis = ", ".join(f"{k}={v}" for k, v in check.analysis.items())
     table = Table(title=f"{check.label} [{check.kind} {check.effect_measure}] {analysis}",
                   title_justify="left")
@@ -62,11 +63,15 @@ def import_rm5(
     json_output: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
 ) -> None:
     """Re-analyse every outcome of a RevMan 5 review and show RevMan's numbers beside evisynth's."""
+    from rich.console import Console
+
+    from evisynth.services.rm5 import reanalyse_rm5
+
     checks = reanalyse_rm5(path)
     if json_output:
-        sys.stdout.write(json.dumps([c.to_dict() for c in checks], ensure_ascii=False, indent=2)
-                         + "\n")
+        print_json([c.to_dict() for c in checks])
         return
+    console = Console()
     for check in checks:
         if check.status == "checked":
             console.print(_table(check))

@@ -10,28 +10,22 @@ remove, settings. Register with ``app.add_typer(screening.screen_app, name="scre
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console, Group
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
-from typer.core import TyperGroup
 
-from evisynth.review.errors import DomainError
-from evisynth.review.screening import Span
-from evisynth.services import screening as services
-from evisynth.storage.errors import StorageError
+from evisynth.cli._base import App, Group, emit, print_text
 
-console = Console()
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from evisynth.review.screening import Span
+    from evisynth.services.screening import ScreeningSession, ScreenItem
 
 
-class _DefaultToScreen(TyperGroup):
+class _DefaultToScreen(Group):
     """``evisynth screen PROJECT …`` runs the interactive screener; known names are subcommands."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -40,30 +34,49 @@ class _DefaultToScreen(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-screen_app = typer.Typer(cls=_DefaultToScreen, no_args_is_help=True, add_completion=False,
-                         help="Screen records: interactive (evisynth screen PROJECT --reviewer NAME) "
-                              "or in batch (the commands below).")
+screen_app = App(cls=_DefaultToScreen,
+                 help="Screen records: interactive (evisynth screen PROJECT --reviewer NAME) "
+                      "or in batch (the commands below).")
 
-ProjectArg = Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.")]
+ProjectArg = Annotated[Path, typer.Argument(help="Project file (SQLite) or database URL.", metavar="PROJECT")]
+RecordArg = Annotated[int, typer.Argument(help="Record id.", metavar="RECORD")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-StageOption = Annotated[str, typer.Option(help="ta (title/abstract) or ft (full text).")]
+StageOption = Annotated[str, typer.Option(help="ta (title/abstract) or ft (full text).", metavar="STAGE")]
+NameOption = Annotated[str, typer.Option(help="Who does it (audit log).", metavar="NAME")]
 
 
-def _emit(payload: Any, json_output: bool, render: Any) -> None:
-    if json_output:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    else:
-        render()
+def _table(title: str, *columns: str) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def _print(renderable: Any) -> None:
+    from rich.console import Console
+
+    Console().print(renderable)
 
 
 def _marked(text: str, spans: Sequence[Span]) -> Text:
+    from rich.text import Text
+
     out = Text(text or "—")
     for s in spans:
         out.stylize("bold green" if s.kind == "include" else "bold red", s.start, s.end)
     return out
 
 
-def _render(item: services.ScreenItem, s: services.ScreeningSession) -> None:
+def _render(item: ScreenItem, s: ScreeningSession) -> None:
+    from rich.console import Console, Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from evisynth.services.screening import STAGE_TITLES
+
     left = Group(Text(f"record {item.record_id} · {item.source or 'no database'} · "
                       f"{s.remaining} left", style="dim"),
                  _marked(item.title, item.title_spans), Text(""),
@@ -91,11 +104,12 @@ def _render(item: services.ScreenItem, s: services.ScreeningSession) -> None:
     grid.add_column(ratio=3)
     grid.add_column(ratio=2)
     grid.add_row(left, Panel(criteria, title="criteria"))
-    console.print(Panel(grid, title=f"{services.STAGE_TITLES[s.stage]} · {s.reviewer}"))
+    console = Console()
+    console.print(Panel(grid, title=f"{STAGE_TITLES[s.stage]} · {s.reviewer}"))
     console.print("[i]nclude  [e]xclude  [m]aybe  [r]eason  [u]ndo  [q]uit", style="dim", markup=False)
 
 
-def _reason_prompt(s: services.ScreeningSession) -> str:
+def _reason_prompt(s: ScreeningSession) -> str:
     known = s.reasons()
     return "reason (" + (", ".join(known[:12]) + ", or new words" if known else "words") + ")"
 
@@ -103,13 +117,20 @@ def _reason_prompt(s: services.ScreeningSession) -> str:
 @screen_app.command("interactive", hidden=True)
 def interactive(
     project: ProjectArg,
-    reviewer: Annotated[str, typer.Option(help="Your name (decisions are recorded under it).")],
+    reviewer: Annotated[str, typer.Option(
+        help="Your name (decisions are recorded under it).", metavar="NAME")],
     stage: StageOption = "ta",
-    order: Annotated[
-        str, typer.Option(help="relevance (active learning on your decisions) or id.")
-    ] = "relevance",
+    order: Annotated[str, typer.Option(
+        help="relevance (active learning on your decisions) or id.", metavar="ORDER")] = "relevance",
 ) -> None:
     """Screen one record at a time in the terminal."""
+    from rich.console import Console
+
+    from evisynth.review.errors import DomainError
+    from evisynth.services import screening as services
+    from evisynth.storage.errors import StorageError
+
+    console = Console()
     with services.opened(project) as p:
         if order not in ("relevance", "id"):
             raise DomainError(f"--order {order!r} must be relevance or id")
@@ -144,64 +165,80 @@ def interactive(
 @screen_app.command("import-decisions")
 def import_decisions(
     project: ProjectArg,
-    file: Annotated[Path, typer.Argument(help="CSV: record_id, stage, reviewer, decision[, reason, role].")],
-    actor: Annotated[str, typer.Option(help="Who imports (audit log).")] = "importer",
+    file: Annotated[Path, typer.Argument(
+        help="CSV: record_id, stage, reviewer, decision[, reason, role].", metavar="FILE")],
+    actor: NameOption = "importer",
     json_output: JsonOption = False,
 ) -> None:
     """Import decisions from a CSV, all or nothing."""
+    from evisynth.services import screening as services
+
     n = services.import_decisions(project, file, actor=actor)
-    _emit({"imported": n}, json_output, lambda: console.print(f"imported {n} decision(s) from {file}"))
+    emit({"imported": n}, json_output, lambda: print_text(f"imported {n} decision(s) from {file}"))
 
 
 @screen_app.command("conflicts")
 def conflicts_command(project: ProjectArg,
-                      stage: Annotated[str | None, typer.Option(help="ta or ft [both].")] = None,
+                      stage: Annotated[str | None, typer.Option(
+                          help="ta or ft [both].", metavar="STAGE")] = None,
                       json_output: JsonOption = False) -> None:
     """List records whose reviewers disagree."""
+    from evisynth.services import screening as services
+
     found = services.list_conflicts(project, stage)
 
     def render() -> None:
-        table = Table(title=f"{len(found)} conflict(s)")
-        for col in ("record", "stage", "decisions"):
-            table.add_column(col)
+        table = _table(f"{len(found)} conflict(s)", "record", "stage", "decisions")
         for c in found:
             table.add_row(str(c.record_id), c.stage, "; ".join(
                 f"{d.reviewer}: {d.action}{' (' + d.reason + ')' if d.reason else ''}" for d in c.decisions))
-        console.print(table)
+        _print(table)
 
-    _emit([c.to_dict() for c in found], json_output, render)
+    emit([c.to_dict() for c in found], json_output, render)
 
 
 @screen_app.command("resolve")
 def resolve_command(
     project: ProjectArg,
-    record: Annotated[int, typer.Argument(help="Record id.")],
-    decision: Annotated[str, typer.Argument(help="include, exclude or maybe (maybe: title/abstract only).")],
-    arbiter: Annotated[str, typer.Option(help="The arbiter's name (not one of the two reviewers).")],
+    record: RecordArg,
+    decision: Annotated[str, typer.Argument(
+        help="include, exclude or maybe (maybe: title/abstract only).", metavar="DECISION")],
+    arbiter: Annotated[str, typer.Option(
+        help="The arbiter's name (not one of the two reviewers).", metavar="NAME")],
     stage: StageOption = "ta",
-    reason: Annotated[str, typer.Option(help="Criterion id (E1) or words.")] = "",
+    reason: Annotated[str, typer.Option(help="Criterion id (E1) or words.", metavar="TEXT")] = "",
     json_output: JsonOption = False,
 ) -> None:
     """Resolve a conflict as the arbiter (both reviewers' decisions are kept)."""
+    from evisynth.services import screening as services
+
     r = services.resolve(project, record, stage, arbiter, decision, reason)
-    _emit(r.to_dict(), json_output, lambda: console.print(f"record {record}: now {r.state}"))
+    emit(r.to_dict(), json_output, lambda: print_text(f"record {record}: now {r.state}"))
 
 
 @screen_app.command("undo")
-def undo_command(project: ProjectArg, record: Annotated[int, typer.Argument(help="Record id.")],
-                 reviewer: Annotated[str, typer.Option(help="Whose decision to withdraw.")],
+def undo_command(project: ProjectArg, record: RecordArg,
+                 reviewer: Annotated[str, typer.Option(help="Whose decision to withdraw.", metavar="NAME")],
                  stage: StageOption = "ta") -> None:
     """Withdraw a decision (a retraction is appended; nothing is deleted)."""
+    from evisynth.services import screening as services
+
     r = services.decide(project, record, stage, reviewer, "retract")
-    console.print(f"record {record}: now {r.state}")
+    print_text(f"record {record}: now {r.state}")
 
 
 @screen_app.command("agreement")
 def agreement_command(project: ProjectArg, json_output: JsonOption = False) -> None:
     """Cohen's kappa per stage and reviewer pair, with its CI and the raw agreement table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from evisynth.services import screening as services
+
     kappas = services.agreements(project)
 
     def render() -> None:
+        console = Console()
         if not kappas:
             console.print("no record has been screened by two reviewers yet")
         for k in kappas:
@@ -214,76 +251,90 @@ def agreement_command(project: ProjectArg, json_output: JsonOption = False) -> N
                 table.add_row(c, *(str(x) for x in row))
             console.print(table)
 
-    _emit([k.to_dict() for k in kappas], json_output, render)
+    emit([k.to_dict() for k in kappas], json_output, render)
 
 
 @screen_app.command("fulltext")
 def fulltext_command(
-    project: ProjectArg, record: Annotated[int, typer.Argument(help="Record id.")],
-    file: Annotated[str, typer.Option(help="Path of the full-text file.")] = "",
-    url: Annotated[str, typer.Option(help="Link to the full text.")] = "",
-    not_retrieved: Annotated[bool, typer.Option(help="The full text could not be obtained.")] = False,
-    actor: Annotated[str, typer.Option(help="Who records it.")] = "reviewer",
+    project: ProjectArg, record: RecordArg,
+    file: Annotated[str, typer.Option(help="Path of the full-text file.", metavar="FILE")] = "",
+    url: Annotated[str, typer.Option(help="Link to the full text.", metavar="URL")] = "",
+    not_retrieved: Annotated[bool, typer.Option(
+        help="The full text could not be obtained.", show_default=False)] = False,
+    actor: NameOption = "reviewer",
 ) -> None:
     """Attach or link a record's full-text report, or mark it not retrieved."""
+    from evisynth.review.errors import DomainError
+    from evisynth.services import screening as services
+
     chosen = [k for k, v in (("file", file), ("url", url), ("not_retrieved", not_retrieved)) if v]
     if len(chosen) != 1:
         raise DomainError("give exactly one of --file, --url, --not-retrieved")
     services.set_full_text(project, record, chosen[0], file or url, actor)
-    console.print(f"record {record}: full text {chosen[0].replace('_', ' ')} {file or url}".rstrip())
+    print_text(f"record {record}: full text {chosen[0].replace('_', ' ')} {file or url}".rstrip())
 
 
 @screen_app.command("remove")
 def remove_command(
     project: ProjectArg,
-    records: Annotated[list[int], typer.Argument(help="Record id(s).")],
+    records: Annotated[list[int], typer.Argument(help="Record id(s).", metavar="RECORD...")],
     reason: Annotated[str, typer.Option(help="automation (marked ineligible by an automation tool) "
-                                             "or other.")],
-    note: Annotated[str, typer.Option(help="Why: the tool and its threshold, or the other reason.")],
-    actor: Annotated[str, typer.Option(help="Who removes them (audit log).")],
+                                             "or other.", metavar="REASON")],
+    note: Annotated[str, typer.Option(
+        help="Why: the tool and its threshold, or the other reason.", metavar="TEXT")],
+    actor: Annotated[str, typer.Option(help="Who removes them (audit log).", metavar="NAME")],
     json_output: JsonOption = False,
 ) -> None:
     """Remove records before screening (PRISMA 2020); recorded, never deleted."""
+    from evisynth.services import screening as services
+
     done = services.remove(project, records, reason, note, actor)
-    _emit([r.to_dict() for r in done], json_output,
-          lambda: console.print(f"removed {len(done)} record(s) before screening ({reason}): "
+    emit([r.to_dict() for r in done], json_output,
+         lambda: print_text(f"removed {len(done)} record(s) before screening ({reason}): "
                                 f"{', '.join(str(r.record_id) for r in done)}"))
 
 
 @screen_app.command("settings")
 def settings_command(
     project: ProjectArg,
-    reviewers: Annotated[int | None, typer.Option(help="Reviewers per record: 1 or 2.")] = None,
-    include: Annotated[list[str] | None, typer.Option(help="Include keyword (repeatable).")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(help="Exclude keyword (repeatable).")] = None,
-    actor: Annotated[str, typer.Option(help="Who changes them.")] = "owner",
+    reviewers: Annotated[int | None, typer.Option(help="Reviewers per record: 1 or 2.", metavar="N")] = None,
+    include: Annotated[list[str] | None, typer.Option(
+        help="Include keyword (repeatable).", metavar="WORD")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        help="Exclude keyword (repeatable).", metavar="WORD")] = None,
+    actor: NameOption = "owner",
     json_output: JsonOption = False,
 ) -> None:
     """Show or set the screening settings (reviewers per record, keyword lists)."""
+    from evisynth.services import screening as services
+
     policy, words = services.settings(project, actor, reviewers=reviewers,
                                       include=None if include is None else tuple(include),
                                       exclude=None if exclude is None else tuple(exclude))
     payload: Mapping[str, Any] = {"reviewers": policy.required, "keywords": words.to_dict()}
-    _emit(payload, json_output, lambda: console.print(
+    emit(payload, json_output, lambda: print_text(
         f"reviewers per record: {policy.required}; include: {', '.join(words.include) or '—'}; "
         f"exclude: {', '.join(words.exclude) or '—'}"))
 
 
 def prisma_command(
     project: ProjectArg,
-    svg: Annotated[Path | None, typer.Option(help="Write the PRISMA 2020 diagram as SVG.")] = None,
-    png: Annotated[Path | None, typer.Option(help="Write the diagram as PNG.")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Write the PRISMA2020 app's CSV template.")] = None,
-    language: Annotated[str, typer.Option(help="en or zh.")] = "en",
+    svg: Annotated[Path | None, typer.Option(
+        help="Write the PRISMA 2020 diagram as SVG.", metavar="FILE")] = None,
+    png: Annotated[Path | None, typer.Option(help="Write the diagram as PNG.", metavar="FILE")] = None,
+    csv: Annotated[Path | None, typer.Option(
+        help="Write the PRISMA2020 app's CSV template.", metavar="FILE")] = None,
+    language: Annotated[str, typer.Option(help="en or zh.", metavar="LANG")] = "en",
     json_output: JsonOption = False,
 ) -> None:
     """PRISMA 2020 flow computed from records, duplicate links and decisions."""
+    from evisynth.services import screening as services
+
     flow = services.prisma(project)
     written = services.write_prisma(flow, svg=svg, png=png, csv_path=csv, language=language)
 
     def render() -> None:
-        table = Table(title="PRISMA 2020 (computed)")
-        table.add_column("box")
+        table = _table("PRISMA 2020 (computed)", "box")
         table.add_column("n", justify="right")
         for key, value in flow.to_dict().items():
             if isinstance(value, dict):
@@ -291,8 +342,8 @@ def prisma_command(
             elif isinstance(value, list):
                 value = " ".join(value) or "—"
             table.add_row(key, str(value))
-        console.print(table)
+        _print(table)
         for path in written:
-            console.print(f"wrote {path}")
+            print_text(f"wrote {path}")
 
-    _emit(flow.to_dict(), json_output, render)
+    emit(flow.to_dict(), json_output, render)

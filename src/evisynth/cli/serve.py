@@ -7,31 +7,36 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from evisynth.core.errors import InputError
 
-console = Console(stderr=True)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def serve(
     data_dir: Annotated[Path, typer.Option(
-        help="Server folder: accounts, project databases, uploads.")] = Path("evisynth-data"),
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        help="Server folder: accounts, project databases, uploads.",
+        metavar="DATA_DIR")] = Path("evisynth-data"),
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (loopback by default).", metavar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", metavar="PORT")] = 8000,
     database: Annotated[str | None, typer.Option(
-        help="PostgreSQL URL for the accounts instead of DATA_DIR/server.evisynth.")] = None,
+        help="PostgreSQL URL for the accounts instead of DATA_DIR/server.evisynth.", metavar="URL")] = None,
     create_owner: Annotated[str | None, typer.Option(
-        help="Create the server's owner account with this name (password read from stdin).")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the new owner's password from stdin.")] = False,
+        help="Create the server's owner account with this name (password read from stdin).",
+        metavar="NAME")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        help="Read the new owner's password from stdin.", show_default=False)] = False,
     secure_cookies: Annotated[bool | None, typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Send cookies over HTTPS only (default: on, except for plain http on loopback).")] = None,
 ) -> None:
     """Serve the web application (screening, conflicts, PRISMA) from DATA_DIR."""
+    from rich.console import Console
+
     from evisynth.services.accounts import Server
 
+    console = Console(stderr=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     server = Server(data_dir, database)
     try:

@@ -8,36 +8,35 @@ Register with ``app.command("simulate")(simulate.simulate)``.
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from evisynth.analysis.screening import simulate_table
+from evisynth.cli._base import print_json
 from evisynth.core.errors import InputError
-
-console = Console()
 
 
 def simulate(
-    file: Annotated[Path, typer.Argument(help="CSV/TSV/XLSX, one labelled record per row.")],
-    seeds: Annotated[int, typer.Option(help="Number of runs (seeds 0 … n-1).")] = 5,
-    title_column: Annotated[str, typer.Option(help="Column with the titles.")] = "title",
-    abstract_column: Annotated[str, typer.Option(help="Column with the abstracts.")] = "abstract",
-    label_column: Annotated[
-        str, typer.Option(help="Column with the true labels (1 relevant, 0 irrelevant).")
-    ] = "label_included",
-    model: Annotated[str, typer.Option(help="logistic, svm or nb.")] = "logistic",
-    out: Annotated[
-        Path | None, typer.Option(help="Write the recall curves (seed, screened, recall) as CSV.")
-    ] = None,
+    file: Annotated[Path, typer.Argument(help="CSV/TSV/XLSX, one labelled record per row.", metavar="FILE")],
+    seeds: Annotated[int, typer.Option(help="Number of runs (seeds 0 … n-1).", metavar="N")] = 5,
+    title_column: Annotated[str, typer.Option(help="Column with the titles.", metavar="COLUMN")] = "title",
+    abstract_column: Annotated[str, typer.Option(
+        help="Column with the abstracts.", metavar="COLUMN")] = "abstract",
+    label_column: Annotated[str, typer.Option(
+        help="Column with the true labels (1 relevant, 0 irrelevant).", metavar="COLUMN")] = "label_included",
+    model: Annotated[str, typer.Option(help="logistic, svm or nb.", metavar="TEXT")] = "logistic",
+    out: Annotated[Path | None, typer.Option(
+        help="Write the recall curves (seed, screened, recall) as CSV.", metavar="FILE")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print to_dict() as JSON.")] = False,
 ) -> None:
     """Simulate prioritised screening: WSS@95, WSS@100, RRF@10, ATD (asreview-insights' definitions)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from evisynth.analysis.screening import simulate_table
+
     if seeds < 1:
         raise InputError(f"--seeds must be at least 1 (got {seeds})")
     progress = Progress(
@@ -60,6 +59,6 @@ def simulate(
             writer.writeheader()
             writer.writerows(summary.curve_rows())
     if json_output:
-        sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        print_json(summary.to_dict())
     else:
-        console.print(str(summary), markup=False, highlight=False, soft_wrap=True)
+        Console().print(str(summary), markup=False, highlight=False, soft_wrap=True)

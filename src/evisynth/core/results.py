@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from statistics import NormalDist
 from typing import Any
 
 
@@ -40,6 +42,39 @@ def _num(x: float | None, digits: int = 4) -> str:
     return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
 
+def _identity(x: float) -> float:
+    return x
+
+
+@dataclass(frozen=True)
+class DisplayScale:
+    """How a result is shown to a reader (metafor's ``transf``): ``transform`` maps a value on the
+    analysis scale to the reader's scale, printed with ``digits`` decimals.
+
+    Ratios (RR, OR and any measure pooled as a log, ``PoolResult.scale == 'log'``) are shown as
+    ratios, exp of the log value, with RevMan's two decimals (``RR 0.60 [0.31, 1.16]``); other
+    measures as analysed, with metafor's four.
+    """
+
+    name: str
+    transform: Callable[[float], float]
+    transform_name: str
+    digits: int
+
+    def show(self, x: float) -> str:
+        """``x`` (analysis scale) transformed and rounded; 'NA' when not finite."""
+        return _num(self.transform(x) if math.isfinite(x) else x, self.digits)
+
+
+#: One display transform per analysis scale; the engine sets the scale from the measure.
+DISPLAY_SCALES: dict[str, DisplayScale] = {
+    "log": DisplayScale("ratio", math.exp, "exp", 2),
+    "identity": DisplayScale("identity", _identity, "identity", 4),
+}
+#: Values as pooled (log values for ratios), with metafor's four decimals.
+ANALYSIS_SCALE = DisplayScale("analysis", _identity, "identity", 4)
+
+
 @dataclass(frozen=True)
 class StudyRow(Serializable):
     """One study as analysed: estimate and variance on the analysis scale, weight in percent."""
@@ -49,6 +84,12 @@ class StudyRow(Serializable):
     vi: float
     weight: float
     note: str = ""
+
+    def interval(self, level: float) -> tuple[float, float, float]:
+        """``(yi, ci_low, ci_high)`` on the analysis scale: yi ± z·sqrt(vi), z the normal quantile
+        for ``level`` percent (RevMan's and metafor's per-study interval)."""
+        half = NormalDist().inv_cdf(0.5 + level / 200) * math.sqrt(self.vi)
+        return self.yi, self.yi - half, self.yi + half
 
 
 @dataclass(frozen=True)
@@ -159,8 +200,41 @@ class PoolResult:
             return getattr(overall, name)
         raise AttributeError(name)
 
+    @property
+    def display_scale(self) -> DisplayScale:
+        """How this result is shown: as ratios for log-scale results, else as analysed."""
+        return DISPLAY_SCALES.get(self.scale, ANALYSIS_SCALE)
+
+    def display(self) -> dict[str, Any]:
+        """The estimates on the reader's scale (exp of the log values for ratios), unrounded:
+        overall estimate, CI and prediction interval, each study's estimate and CI, subgroups."""
+        f = self.display_scale.transform
+
+        def shown(e: Estimate) -> dict[str, float]:
+            return {key: f(getattr(e, key)) for key in ("estimate", "ci_low", "ci_high")}
+
+        out: dict[str, Any] = {"scale": self.display_scale.name,
+                               "transform": self.display_scale.transform_name}
+        if self.overall is not None:
+            out.update(shown(self.overall), pi_low=f(self.overall.pi_low),
+                       pi_high=f(self.overall.pi_high))
+        out["studies"] = [
+            {"study": s.study, **dict(zip(("estimate", "ci_low", "ci_high"),
+                                          map(f, s.interval(self.level)), strict=True))}
+            for s in self.studies
+        ]
+        if self.subgroups is not None:
+            out["subgroups"] = {name: shown(e) for name, e in self.subgroups.items()}
+        return _clean(out)  # type: ignore[no-any-return]
+
+    def to_text(self, *, analysis_scale: bool = False) -> str:
+        """The metafor-like printout; ratios are shown as ratios (``RR 0.60 [0.31, 1.16]``)
+        unless ``analysis_scale`` asks for the log values only."""
+        return "\n".join(_render(self, ANALYSIS_SCALE if analysis_scale else self.display_scale))
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: the scalar keys of the overall analysis at the top level."""
+        """JSON-ready dict: the scalar keys of the overall analysis at the top level (analysis
+        scale: logs for ratios), and under ``display`` the values as shown to a reader."""
         out: dict[str, Any] = {
             "measure": self.measure,
             "model": self.model,
@@ -189,10 +263,11 @@ class PoolResult:
         if self.auto_rule is not None:
             out["auto_rule"] = self.auto_rule.to_dict()
         out["warnings"] = list(self.warnings)
+        out["display"] = self.display()
         return out
 
     def __str__(self) -> str:
-        return "\n".join(_render(self))
+        return self.to_text()
 
 
 def _rename(row: dict[str, Any], key: str) -> dict[str, Any]:
@@ -236,36 +311,40 @@ def _model_table(e: Estimate, test: str) -> list[str]:
     return [head, row]
 
 
-def _render(r: PoolResult) -> list[str]:
+def _render(r: PoolResult, shown: DisplayScale) -> list[str]:
     random = r.model == "random"
     kind = "Random-effects" if random else "Fixed-effect"
     detail = f"tau^2 estimator: {r.tau2_method}" if random else f"method: {r.method}"
+    ratio = shown.name == "ratio"
+
+    def interval(e: Estimate) -> str:
+        text = f"{shown.show(e.estimate)} [{shown.show(e.ci_low)}, {shown.show(e.ci_high)}]"
+        return f"{r.measure} {text}" if ratio else text
+
     lines = []
     if r.overall is not None:
-        lines.append(f"{kind} model (k = {r.overall.k}; {detail}; measure: {r.measure})")
+        e = r.overall
+        lines.append(f"{kind} model (k = {e.k}; {detail}; measure: {r.measure})")
         if r.auto_rule is not None:
             lines.append(f"Model chosen by the auto rule: {r.auto_rule.reason}")
         lines.append("")
-        lines += _heterogeneity_lines(r.overall, random)
-        lines += ["", "Model Results:", ""]
-        lines += _model_table(r.overall, r.test)
-        if r.scale == "log":
-            e = r.overall
-            lines.append(
-                f"\nexp(estimate) = {_num(math.exp(e.estimate))} "
-                f"[{_num(math.exp(e.ci_low))}, {_num(math.exp(e.ci_high))}]"
+        lines += _heterogeneity_lines(e, random)
+        lines += ["", "Model Results (log scale):" if r.scale == "log" else "Model Results:", ""]
+        lines += _model_table(e, r.test)
+        shown_lines = [f"{interval(e)} ({r.level:g}% CI; exp of the log estimate)"] if ratio else []
+        if math.isfinite(e.pi_low):
+            unit = f"{r.measure} " if ratio else ""
+            shown_lines.append(
+                f"Prediction interval: {unit}[{shown.show(e.pi_low)}, {shown.show(e.pi_high)}]"
             )
-        if math.isfinite(r.overall.pi_low):
-            lines.append(
-                f"Prediction interval: [{_num(r.overall.pi_low)}, {_num(r.overall.pi_high)}]"
-            )
+        if shown_lines:
+            lines += ["", *shown_lines]
     if r.subgroups:
         lines += ["", "Subgroups:"]
         for name, e in r.subgroups.items():
             lines.append(
-                f"  {name}: k = {e.k}, estimate = {_num(e.estimate)} "
-                f"[{_num(e.ci_low)}, {_num(e.ci_high)}], tau^2 = {_num(e.tau2)}, "
-                f"I^2 = {_num(e.i2, 2)}%"
+                f"  {name}: k = {e.k}, {'' if ratio else 'estimate = '}{interval(e)}, "
+                f"tau^2 = {_num(e.tau2)}, I^2 = {_num(e.i2, 2)}%"
             )
         if r.subgroup_test is not None:
             t = r.subgroup_test
@@ -275,7 +354,8 @@ def _render(r: PoolResult) -> list[str]:
             )
     if r.metaregression is not None:
         m = r.metaregression
-        lines += ["", f"Meta-regression (tau^2 = {_num(m.tau2)}, R^2 = {_num(m.r2, 2)}%):"]
+        on_log = ", coefficients on the log scale" if r.scale == "log" else ""
+        lines += ["", f"Meta-regression (tau^2 = {_num(m.tau2)}, R^2 = {_num(m.r2, 2)}%{on_log}):"]
         lines.append(f"Test of moderators: QM(df = {m.qm_df}) = {_num(m.qm)}, p-val {_p_eq(m.qm_p)}")
         for name, c in m.coefficients.items():
             lines.append(
@@ -283,12 +363,15 @@ def _render(r: PoolResult) -> list[str]:
             )
     if r.bias is not None:
         b = r.bias
+        filled = _num(b.trimfill["estimate"])
+        if ratio:
+            filled = f"{r.measure} {shown.show(b.trimfill['estimate'])}, log {filled}"
         lines += [
             "",
             f"Egger's regression test: t = {_num(b.egger['t'])}, p-val {_p_eq(b.egger['p'])}",
             f"Begg's rank correlation: tau = {_num(b.begg['tau'])}, p-val {_p_eq(b.begg['p'])}",
             f"Trim-and-fill: {b.trimfill['k0']} studies filled on the {b.trimfill['side']} side; "
-            f"estimate = {_num(b.trimfill['estimate'])} (se = {_num(b.trimfill['se'])})",
+            f"estimate = {filled} (se = {_num(b.trimfill['se'])})",
         ]
     for w in r.warnings:
         lines.append(f"Warning: {w}")
