@@ -5,7 +5,9 @@ experimental and a control arm that report mean, SD and n (continuous) or events
 (binary) at the analysis's time point enters a table for :func:`evisynth.pool`. Single-arm
 studies cannot enter a two-arm comparison and are listed with the reason; so is every study
 whose data are incomplete. With one study left, its own estimate is given and the result says
-that nothing was pooled (the review then relies on its narrative synthesis).
+that nothing was pooled (the review then relies on its narrative synthesis). An analysis
+with a ``subgroup`` takes each study's subgroup from that characteristic of the study; its
+``preset`` (e.g. "revman5") goes to ``pool`` as it is.
 """
 
 from __future__ import annotations
@@ -122,6 +124,12 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
             inclusion.append(StudyInclusion(study.label, False, "no follow-up values"))
             continue
         row, reason = _arm_row(study, values, spec, timepoint)
+        if row is not None and spec.subgroup:
+            group = study.characteristics.get(spec.subgroup, "").strip()
+            if not group:
+                row, reason = None, f"no '{spec.subgroup}' characteristic for its subgroup"
+            else:
+                row["subgroup"] = group
         inclusion.append(StudyInclusion(study.label, row is not None, reason, timepoint))
         if row is not None:
             rows.append(row)
@@ -131,7 +139,8 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
     frame = pd.DataFrame(rows).drop(columns=["study_id"])
     try:
         result = pool(frame, measure=spec.measure, model=spec.model, method=spec.method,
-                      tau2=spec.tau2)
+                      tau2=spec.tau2, preset=spec.preset or None,
+                      by="subgroup" if spec.subgroup else None)
     except InputError as exc:
         return SynthesisResult(spec, tuple(rows), tuple(inclusion), None, str(exc))
     single = "only one study has comparable two-arm data: its own estimate, not a pooled one"

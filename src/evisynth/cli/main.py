@@ -16,9 +16,11 @@ from scipy.stats import norm
 
 from evisynth import services
 from evisynth.cli import dedup as dedup_cli
+from evisynth.cli import extract as extract_cli
 from evisynth.cli import records as records_cli
 from evisynth.cli import rm5, screening, serve, simulate
 from evisynth.cli import search as search_cli
+from evisynth.cli import study as study_cli
 from evisynth.cli.appraise import appraise as appraise_command
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.results import PoolResult
@@ -168,6 +170,12 @@ app.command("import")(records_cli.import_)
 app.add_typer(records_cli.app, name="records")
 app.add_typer(search_cli.app, name="search")
 app.command("dedup")(dedup_cli.dedup)
+app.add_typer(study_cli.app, name="study")
+app.add_typer(extract_cli.protocol_app, name="protocol")
+app.add_typer(extract_cli.outcome_app, name="outcome")
+app.command("extract")(extract_cli.extract)
+app.command("resolve")(extract_cli.resolve)
+app.add_typer(extract_cli.analysis_app, name="analysis")
 
 
 @app.command()

@@ -204,6 +204,9 @@ class AnalysisSpec(_Plain):
 
     ``measure`` is an ``evisynth.pool`` measure (MD, SMD, RR, OR, RD, MC); ``model`` is
     fixed, random or auto; ``studies`` restricts the analysis (empty: every study with data).
+    ``preset`` is an ``evisynth.pool`` preset ("revman5", "metafor"; "" for none) and
+    ``subgroup`` the study characteristic whose values split the studies into subgroups
+    ("" for none).
     """
 
     id: str
@@ -216,6 +219,8 @@ class AnalysisSpec(_Plain):
     tau2: str = "DL"
     studies: tuple[str, ...] = ()
     rationale: str = ""
+    preset: str = ""
+    subgroup: str = ""
 
 
 @dataclass(frozen=True)

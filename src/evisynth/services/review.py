@@ -7,7 +7,7 @@ import json
 import math
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from evisynth.report.html import render_review_html
 from evisynth.report.labels import labels
 from evisynth.review import checks
 from evisynth.review.appraisal import RobAssessment
-from evisynth.review.extraction import compare_extractions, consensus
+from evisynth.review.extraction import compare_extractions, consensus, standing_values
 from evisynth.review.model import Protocol, Review
 from evisynth.review.narrative import EffectDirection, effect_direction, effect_direction_table
 from evisynth.review.screening import PrismaFlow
@@ -194,19 +194,19 @@ def analysis_figures(s: SynthesisResult, language: str, index: int, *, rob: RobD
     arm_data = pd.DataFrame(list(s.table)).drop(columns=["study_id", "note"], errors="ignore")
     figures[f"forest_{index}"] = (
         forest_plot(r, arm_data=arm_data, language=language,
-                    labels=("维生素 K2", "对照") if zh else ("Vitamin K2", "Control"), rob=rob),
+                    labels=("维生素 K2", "对照") if zh else ("Vitamin K2", "Control"), rob=rob,
+                    groups="subgroup" if s.spec.subgroup else None),
         f"{s.spec.title}：森林图" if zh else f"Forest plot: {s.spec.title}")
     if r.k >= 3:
         figures[f"funnel_{index}"] = (funnel_plot(r, contours=True, language=language),
                                       f"{s.spec.title}：漏斗图" if zh else f"Funnel plot: {s.spec.title}")
-        refit = pool(arm_data, measure=s.spec.measure, model=s.spec.model, method=s.spec.method,
-                     tau2=s.spec.tau2, leave_one_out=True)
+        options: dict[str, Any] = {"measure": s.spec.measure, "model": s.spec.model,
+                                   "method": s.spec.method, "tau2": s.spec.tau2,
+                                   "preset": s.spec.preset or None}
+        refit = pool(arm_data, leave_one_out=True, **options)
         figures[f"loo_{index}"] = (sensitivity_plot(refit, "leave_one_out", language=language),
                                    f"{s.spec.title}：逐一剔除分析" if zh
                                    else f"Leave-one-out analysis: {s.spec.title}")
-        options: dict[str, Any] = {"measure": s.spec.measure, "model": s.spec.model,
-                                   "method": s.spec.method,
-                                   "tau2": s.spec.tau2}
         studies = [str(x) for x in arm_data["study"]]
         if years and all(x in years for x in studies):
             ordered = pool(arm_data.assign(year=[years[x] for x in studies]), cumulative="year", **options)
@@ -612,7 +612,11 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     appraisals = project.load_appraisals()
     language = review.protocol.language
     zh = language == "zh"
-    syntheses = [synthesise(review, spec) for spec in review.analyses]
+    # Analyses use the value that stands for each key: with dual extraction, the agreed or
+    # the arbiter's value; keys still in dispute are left out (and say so in the inclusion).
+    standing, _ = standing_values(review.values, project.load_resolutions())
+    analysed = replace(review, values=standing)
+    syntheses = [synthesise(analysed, spec) for spec in review.analyses]
     findings = checks.run_checks(review)
     quality = appraisal_tables.quality_table(review, appraisals)
     rob2 = appraisal_tables.rob2_table(review, appraisals)
