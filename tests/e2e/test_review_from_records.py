@@ -267,8 +267,17 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
     assert flow["new_reports"] == len(included)
     assert flow["new_studies"] == len(studies) == len(included) - 1
 
+    # The report says what this review did and nothing empty.
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Children and adults with sore throat" in html
-    assert "expressed as  with" not in html and "expressed as with" not in html
+    assert "<td>Children and adults with sore throat</td>" in html
+    assert "Effects were expressed as risk ratio (RR) with 95% confidence intervals" in html
+    assert "Computations followed the revman5 preset" in html
+    assert "Subgroup analyses by blinding were run" in html
+    assert "single-arm" not in html  # no study needed a narrative synthesis
+    sore = outcomes["CMP-001.01"].stats
+    assert f"the risk ratio (RR) was {sore.effect_size:.2f} (95% CI {sore.ci_start:.2f} to " \
+           f"{sore.ci_end:.2f}" in html
+    assert "By blinding: unblinded" in html and "test for subgroup differences: Chi²" in html
+    assert "Source:" not in html and "not reported" not in html  # no source, no reported PRISMA
     elapsed = time.perf_counter() - started
     print(f"\nreview from records to report: {cli.calls} commands, {elapsed:.1f} s")

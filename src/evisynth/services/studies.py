@@ -375,7 +375,8 @@ def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: 
                 raise DomainError(f"analysis {analysis_id!r} exists; choose another id")
             o = _outcome(review, outcome)
             spec = AnalysisSpec(
-                id=analysis_id, title=title or o.name_en or o.name, outcome=o.id,
+                id=analysis_id, outcome=o.id,
+                title=title or (o.name_en or o.name) + (f", by {subgroup}" if subgroup else ""),
                 timepoint=timepoint, measure=measure, model=model or defaults.model,
                 method=method or defaults.method, tau2=tau2 or defaults.tau2,
                 studies=tuple(_study(review, s).id for s in studies), preset=preset or "",
