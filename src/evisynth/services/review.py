@@ -198,10 +198,10 @@ def analysis_figures(s: SynthesisResult, language: str, index: int, *, rob: RobD
         return figures
     zh = language == "zh"
     arm_data = pd.DataFrame(list(s.table)).drop(columns=["study_id", "note"], errors="ignore")
+    named: dict[str, Any] = {} if arm_labels is None else {"labels": arm_labels}
     figures[f"forest_{index}"] = (
         forest_plot(r, arm_data=arm_data, language=language, rob=rob,
-                    groups="subgroup" if s.spec.subgroup else None,
-                    **({} if arm_labels is None else {"labels": arm_labels})),
+                    groups="subgroup" if s.spec.subgroup else None, **named),
         f"{s.spec.title}：森林图" if zh else f"Forest plot: {s.spec.title}")
     if r.k >= 3:
         figures[f"funnel_{index}"] = (funnel_plot(r, contours=True, language=language),
@@ -632,8 +632,9 @@ def _document(context: dict[str, Any], tables: dict[str, Table], pngs: Mapping[s
         heading(L["prisma_computed"])
         figure("prisma_computed")
         table("prisma_computed")
-    heading(L["characteristics"])
-    table("characteristics")
+    if context["studies"]:
+        heading(L["characteristics"])
+        table("characteristics")
     if "quality" in tables:
         heading(L["quality"])
         figure("rob")
