@@ -280,4 +280,5 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
     assert "By blinding: unblinded" in html and "test for subgroup differences: Chi²" in html
     assert "Source:" not in html and "not reported" not in html  # no source, no reported PRISMA
     elapsed = time.perf_counter() - started
-    print(f"\nreview from records to report: {cli.calls} commands, {elapsed:.1f} s")
+    print(f"\nreview from records to report: {cli.calls} commands, {compared} statistics, "
+          f"{elapsed:.1f} s")

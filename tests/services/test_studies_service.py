@@ -165,6 +165,12 @@ def test_a_refused_extraction_stores_nothing(project: Path, tmp_path: Path) -> N
         studies.extract_csv(project, missing, "ana", "ana")
     with pytest.raises(DomainError, match="no study 'nobody'"):
         studies.join(project, ["nobody", "brink1951"], "owner")
+    with pytest.raises(DomainError, match="--tau2 'XX' must be one of DL"):
+        studies.add_analysis(project, "a", "owner", outcome="o", measure="RR", timepoint="end",
+                             tau2="XX")
+    with pytest.raises(DomainError, match="--method MH pools RR, OR or RD, not MD"):
+        studies.add_analysis(project, "a", "owner", outcome="o", measure="MD", timepoint="end",
+                             method="MH")
     with open_project(project) as p:
         assert len(p.audit_entries()) == before and p.load_review().values == ()
 

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from evisynth.analysis.pooling import BINARY, MEASURES, PRESETS
+from evisynth.analysis.pooling import BINARY, MEASURES, METHODS, MODELS, PRESETS
+from evisynth.core.tau2 import TAU2_METHODS
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import Resolution
 from evisynth.review.model import (
@@ -361,8 +362,12 @@ def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: 
     review defaults (the auto model rule, inverse variance, DerSimonian–Laird)."""
     if measure not in MEASURES:
         raise DomainError(f"--measure {measure!r} must be one of {', '.join(MEASURES)}")
-    if preset is not None and preset not in PRESETS:
-        raise DomainError(f"--preset {preset!r} must be one of {', '.join(PRESETS)}")
+    for option, given, allowed in (("preset", preset, tuple(PRESETS)), ("model", model, MODELS),
+                                   ("method", method, METHODS), ("tau2", tau2, TAU2_METHODS)):
+        if given is not None and given not in allowed:
+            raise DomainError(f"--{option} {given!r} must be one of {', '.join(allowed)}")
+    if method == "MH" and measure not in BINARY:
+        raise DomainError(f"--method MH pools RR, OR or RD, not {measure}; use --method IV")
     defaults = AnalysisSpec("", "", "", "", measure)
     if preset == "revman5":
         defaults = replace(defaults, model="random", tau2="DL",
