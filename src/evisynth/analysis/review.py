@@ -2,7 +2,8 @@
 
 For each planned analysis (:class:`~evisynth.review.model.AnalysisSpec`) every study with an
 experimental and a control arm that report mean, SD and n (continuous) or events and n
-(binary) at the analysis's time point enters a table for :func:`evisynth.pool`. Single-arm
+(binary) at the analysis's time point enters a table for :func:`evisynth.pool`; for the
+generic inverse-variance measure (GEN) each study's own ``estimate`` and ``se`` do. Single-arm
 studies cannot enter a two-arm comparison and are listed with the reason; so is every study
 whose data are incomplete. With one study left, its own estimate is given and the result says
 that nothing was pooled (the review then relies on its narrative synthesis). An analysis
@@ -71,9 +72,28 @@ def _stat(values: list[ExtractedValue], arm: str, timepoint: str, statistic: str
     return None
 
 
+def _generic_row(study: Study, values: list[ExtractedValue], timepoint: str
+                 ) -> tuple[dict[str, Any] | None, str]:
+    """A study's own effect estimate and SE (whole study: no arm), on the analysis scale, and
+    the arms' n (n1, n2) when both are given, for the participants the report counts."""
+    row: dict[str, Any] = {"study": study.label, "study_id": study.id, "note": ""}
+    for statistic, column in (("estimate", "yi"), ("se", "sei")):
+        x = _stat(values, "", timepoint, statistic)
+        if x is None:
+            return None, f"no {statistic} for the study at {timepoint}"
+        row[column] = x
+    arms = [next((a for a in study.arms if a.role == role), None) for role in ("experimental", "control")]
+    sizes = [None if a is None else _stat(values, a.id, timepoint, "n") for a in arms]
+    if sizes[0] is not None and sizes[1] is not None:
+        row["n1"], row["n2"] = sizes
+    return row, "included"
+
+
 def _arm_row(
     study: Study, values: list[ExtractedValue], spec: AnalysisSpec, timepoint: str
 ) -> tuple[dict[str, Any] | None, str]:
+    if spec.measure == "GEN":
+        return _generic_row(study, values, timepoint)
     experimental = [a for a in study.arms if a.role == "experimental"]
     control = [a for a in study.arms if a.role == "control"]
     if not experimental or not control:

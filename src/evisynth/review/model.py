@@ -16,14 +16,15 @@ from evisynth.core.results import Serializable
 
 Language = Literal["en", "zh"]
 StudyDesign = Literal["rct", "single_arm", "non_randomised", "observational"]
-OutcomeKind = Literal["continuous", "binary", "count", "time_to_event"]
+#: ``generic``: each study gives its effect estimate and its SE (generic inverse variance).
+OutcomeKind = Literal["continuous", "binary", "count", "time_to_event", "generic"]
 Statistic = Literal[
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
-    "events", "p", "mean_change", "sd_change", "score", "r", "dose",
+    "events", "p", "mean_change", "sd_change", "score", "r", "dose", "estimate",
 ]
 STATISTICS: tuple[str, ...] = (
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
-    "events", "p", "mean_change", "sd_change", "score", "r", "dose",
+    "events", "p", "mean_change", "sd_change", "score", "r", "dose", "estimate",
 )
 
 

@@ -199,9 +199,11 @@ def analysis_figures(s: SynthesisResult, language: str, index: int, *, rob: RobD
     zh = language == "zh"
     arm_data = pd.DataFrame(list(s.table)).drop(columns=["study_id", "note"], errors="ignore")
     named: dict[str, Any] = {} if arm_labels is None else {"labels": arm_labels}
+    groups = {str(row["study"]): str(row["subgroup"]) for row in s.table} if s.spec.subgroup else None
     figures[f"forest_{index}"] = (
-        forest_plot(r, arm_data=arm_data, language=language, rob=rob,
-                    groups="subgroup" if s.spec.subgroup else None, **named),
+        # Generic inverse-variance rows have no arm columns to show.
+        forest_plot(r, arm_data=None if s.spec.measure == "GEN" else arm_data, language=language,
+                    rob=rob, groups=groups, **named),
         f"{s.spec.title}：森林图" if zh else f"Forest plot: {s.spec.title}")
     if r.k >= 3:
         figures[f"funnel_{index}"] = (funnel_plot(r, contours=True, language=language),
@@ -248,6 +250,7 @@ _MEASURES = {
     "SMD": ("standardised mean difference (SMD, Hedges' g)", "标准化均数差（SMD，Hedges' g）"),
     "RR": ("risk ratio (RR)", "风险比（RR）"), "OR": ("odds ratio (OR)", "比值比（OR）"),
     "RD": ("risk difference (RD)", "风险差（RD）"), "MC": ("mean change (MC)", "均数变化（MC）"),
+    "GEN": ("effect estimate (generic inverse variance)", "效应量（通用倒方差法）"),
 }
 _TAU2 = {
     "DL": ("DerSimonian–Laird", "DerSimonian–Laird 法"),
@@ -346,13 +349,17 @@ def results_paragraph(s: SynthesisResult, language: str) -> str:
         return _num(math.exp(v) if log else v)
 
     n = int(sum(float(row.get("n1", 0)) + float(row.get("n2", 0)) for row in s.table))
+    # Generic inverse-variance data carry no arm sizes: say nothing rather than "0 participants".
+    counted = any("n1" in row for row in s.table)
+    n_zh, n_en = (f"，{n} 例", f", {n} participants") if counted else ("", "")
+    pooled_zh, pooled_en = (f"（{n} 例）", f" with {n} participants") if counted else ("", "")
     measure = _MEASURES.get(r.measure, (r.measure, r.measure))[1 if zh else 0]
     p_text = format_p_revman(e.p)
     if e.k == 1:
         study = s.table[0].get("study", "") if s.table else ""
-        return (f"{s.spec.title}：仅 1 项研究（{study}，{n} 例）有可比数据，{measure}为 {show(e.estimate)}"
+        return (f"{s.spec.title}：仅 1 项研究（{study}{n_zh}）有可比数据，{measure}为 {show(e.estimate)}"
                 f"（{r.level:g}% CI {show(e.ci_low)} 至 {show(e.ci_high)}；{p_text}），未作合并。" if zh else
-                f"{s.spec.title}: only one study ({study}, {n} participants) had comparable data; its "
+                f"{s.spec.title}: only one study ({study}{n_en}) had comparable data; its "
                 f"{measure} was {show(e.estimate)} ({r.level:g}% CI {show(e.ci_low)} to {show(e.ci_high)}; "
                 f"{p_text}), not a pooled estimate.")
     model_zh = "随机效应" if r.model == "random" else "固定效应"
@@ -373,11 +380,11 @@ def results_paragraph(s: SynthesisResult, language: str) -> str:
         groups = (f"按 {s.spec.subgroup} 分亚组：" + "；".join(parts) + test + "。" if zh else
                   f" By {s.spec.subgroup}: " + "; ".join(parts) + test + ".")
     if zh:
-        return (f"{s.spec.title}：合并 {e.k} 项研究（{n} 例），{measure}为 {show(e.estimate)}"
+        return (f"{s.spec.title}：合并 {e.k} 项研究{pooled_zh}，{measure}为 {show(e.estimate)}"
                 f"（{r.level:g}% CI {show(e.ci_low)} 至 {show(e.ci_high)}；{p_text}），采用{model_zh}模型"
                 + (f"（{reason}）" if reason else "") + f"；异质性：{het}。" + groups)
     model = "random-effects" if r.model == "random" else "fixed-effect"
-    return (f"{s.spec.title}: {e.k} studies with {n} participants were pooled; the {measure} was "
+    return (f"{s.spec.title}: {e.k} studies{pooled_en} were pooled; the {measure} was "
             f"{show(e.estimate)} ({r.level:g}% CI {show(e.ci_low)} to {show(e.ci_high)}; {p_text}) "
             f"under a {model} model" + (f" ({reason})" if reason else "") + f". Heterogeneity: {het}."
             + groups)

@@ -45,7 +45,8 @@ ProjectRef = str | os.PathLike[str] | Project
 
 #: What users call an outcome's data type → the review's outcome kind.
 OUTCOME_KINDS = {"dichotomous": "binary", "binary": "binary", "continuous": "continuous",
-                 "count": "count", "time_to_event": "time_to_event"}
+                 "count": "count", "time_to_event": "time_to_event",
+                 "generic_inverse_variance": "generic", "generic": "generic"}
 ARM_ROLES = ("experimental", "control", "single")
 
 
