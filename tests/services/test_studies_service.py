@@ -210,3 +210,18 @@ def test_cli_errors_are_one_line(project: Path) -> None:
                            "--json"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ids"] == ["brink1951", "little1997", "little1997b"]
+
+
+def test_every_new_command_has_help() -> None:
+    from typer.testing import CliRunner
+
+    from evisynth.cli.main import app
+
+    runner = CliRunner()
+    for command in (["study", "from-records"], ["study", "join"], ["study", "split"],
+                    ["study", "list"], ["study", "set"], ["study", "arm", "add"],
+                    ["protocol", "set"], ["outcome", "add"], ["extract"], ["resolve"],
+                    ["analysis", "add"], ["analysis", "list"]):
+        result = runner.invoke(app, [*command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage" in result.stdout
