@@ -134,8 +134,8 @@ def resolve(
     """Settle a discrepancy between two extractors (a second decision replaces the first)."""
     from evisynth.services import studies
 
-    change = studies.resolve(project, key, value, by, unit=unit, note=note)
-    emit(change.to_dict(), json_output, f"resolved {key} = {value:g}")
+    resolution = studies.resolve(project, key, value, by, unit=unit, note=note)
+    emit(resolution.to_dict(), json_output, f"resolved {key} = {value:g}")
 
 
 @analysis_app.command("add")

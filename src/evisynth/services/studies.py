@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -282,7 +282,8 @@ def _value(review: Review, row: Mapping[str, str], extractor: str, where: str) -
                               extracted_at=_today()))
 
 
-def _store_values(p: Project, make: Any, extractor: str, actor: str, replace_: bool) -> Change:
+def _store_values(p: Project, make: Callable[[Review], list[ExtractedValue]], extractor: str,
+                  actor: str, replace_: bool) -> Change:
     def change(review: Review, _r: tuple[Resolution, ...]) -> tuple[Review, None]:
         new = make(review)
         mine = {v.key: v for v in review.values if v.provenance.extractor == extractor}
@@ -336,7 +337,7 @@ def extract_one(project: ProjectRef, extractor: str, actor: str, *, fields: Mapp
 
 
 def resolve(project: ProjectRef, key: str, value: float, arbiter: str, *, unit: str = "",
-            note: str = "") -> Change:
+            note: str = "") -> Resolution:
     """The arbiter's value for a key (study/arm/outcome/timepoint/statistic, as
     ``evisynth extraction`` prints it)."""
     parts = key.split("/")
@@ -345,10 +346,10 @@ def resolve(project: ProjectRef, key: str, value: float, arbiter: str, *, unit: 
                           "may be empty), as `evisynth extraction` prints it")
     with opened(project) as p:
         study, arm, outcome, timepoint, statistic = parts
-        p.record_resolution(Resolution(study, arm, outcome, timepoint, statistic, value=value,
-                                       unit=unit, resolved_by=arbiter, resolved_at=_today(),
-                                       note=note), arbiter)
-    return Change((key,), 1)
+        resolution = Resolution(study, arm, outcome, timepoint, statistic, value=value, unit=unit,
+                                resolved_by=arbiter, resolved_at=_today(), note=note)
+        p.record_resolution(resolution, arbiter)
+    return resolution
 
 
 # -- analyses -------------------------------------------------------------------------------
