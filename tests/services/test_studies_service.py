@@ -225,3 +225,27 @@ def test_every_new_command_has_help() -> None:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage" in result.stdout
+
+
+def test_extract_one_value_by_options_and_refuse_a_second_without_replace(project: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evisynth.cli.main import app
+
+    studies.from_records(project, "owner")
+    studies.add_arm(project, "e", "owner", label="Antibiotic", role="experimental")
+    studies.add_outcome(project, "o", "owner", name="O", kind="binary")
+    args = ["extract", str(project), "--extractor", "ana", "--study", "Brink 1951", "--arm",
+            "Antibiotic", "--outcome", "o", "--timepoint", "day 3", "--statistic", "events",
+            "--location", "Table 2", "--quote", "12 of 40"]
+    runner = CliRunner()
+    assert runner.invoke(app, [*args, "--value", "12"]).exit_code == 0
+    again = runner.invoke(app, [*args, "--value", "13"])
+    assert isinstance(again.exception, DomainError) and "pass --replace" in str(again.exception)
+    assert runner.invoke(app, [*args, "--value", "13", "--replace"]).exit_code == 0
+    with open_project(project) as p:
+        [v] = p.load_review().values
+        changes = [e for e in p.audit_entries(entity="value") if e.action == "update"]
+    assert (v.study, v.arm, v.value, v.provenance.report, v.provenance.quote) == (
+        "brink1951", "e", 13.0, "1", "12 of 40")
+    assert [(c.old_value, c.new_value) for c in changes if c.field == "value"] == [(12.0, 13.0)]
