@@ -2,10 +2,13 @@
 
 For each planned analysis (:class:`~evisynth.review.model.AnalysisSpec`) every study with an
 experimental and a control arm that report mean, SD and n (continuous) or events and n
-(binary) at the analysis's time point enters a table for :func:`evisynth.pool`. Single-arm
+(binary) at the analysis's time point enters a table for :func:`evisynth.pool`; for the
+generic inverse-variance measure (GEN) each study's own ``estimate`` and ``se`` do. Single-arm
 studies cannot enter a two-arm comparison and are listed with the reason; so is every study
 whose data are incomplete. With one study left, its own estimate is given and the result says
-that nothing was pooled (the review then relies on its narrative synthesis).
+that nothing was pooled (the review then relies on its narrative synthesis). An analysis
+with a ``subgroup`` takes each study's subgroup from that characteristic of the study; its
+``preset`` (e.g. "revman5") goes to ``pool`` as it is.
 """
 
 from __future__ import annotations
@@ -75,9 +78,28 @@ def _stat(values: list[ExtractedValue], arm: str, timepoint: str, statistic: str
     return None
 
 
+def _generic_row(study: Study, values: list[ExtractedValue], timepoint: str
+                 ) -> tuple[dict[str, Any] | None, str]:
+    """A study's own effect estimate and SE (whole study: no arm), on the analysis scale, and
+    the arms' n (n1, n2) when both are given, for the participants the report counts."""
+    row: dict[str, Any] = {"study": study.label, "study_id": study.id, "note": ""}
+    for statistic, column in (("estimate", "yi"), ("se", "sei")):
+        x = _stat(values, "", timepoint, statistic)
+        if x is None:
+            return None, f"no {statistic} for the study at {timepoint}"
+        row[column] = x
+    arms = [next((a for a in study.arms if a.role == role), None) for role in ("experimental", "control")]
+    sizes = [None if a is None else _stat(values, a.id, timepoint, "n") for a in arms]
+    if sizes[0] is not None and sizes[1] is not None:
+        row["n1"], row["n2"] = sizes
+    return row, "included"
+
+
 def _arm_row(
     study: Study, values: list[ExtractedValue], spec: AnalysisSpec, timepoint: str
 ) -> tuple[dict[str, Any] | None, str]:
+    if spec.measure == "GEN":
+        return _generic_row(study, values, timepoint)
     experimental = [a for a in study.arms if a.role == "experimental"]
     control = [a for a in study.arms if a.role == "control"]
     if not experimental or not control:
@@ -128,6 +150,12 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
             inclusion.append(StudyInclusion(study.label, False, "no follow-up values"))
             continue
         row, reason = _arm_row(study, values, spec, timepoint)
+        if row is not None and spec.subgroup:
+            group = study.characteristics.get(spec.subgroup, "").strip()
+            if not group:
+                row, reason = None, f"no '{spec.subgroup}' characteristic for its subgroup"
+            else:
+                row["subgroup"] = group
         inclusion.append(StudyInclusion(study.label, row is not None, reason, timepoint))
         if row is not None:
             rows.append(row)
@@ -137,7 +165,8 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
     frame = pd.DataFrame(rows).drop(columns=["study_id"])
     try:
         result = pool(frame, measure=spec.measure, model=spec.model, method=spec.method,
-                      tau2=spec.tau2)
+                      tau2=spec.tau2, preset=spec.preset or None,
+                      by="subgroup" if spec.subgroup else None)
     except InputError as exc:
         return SynthesisResult(spec, tuple(rows), tuple(inclusion), None, str(exc))
     single = "only one study has comparable two-arm data: its own estimate, not a pooled one"

@@ -44,11 +44,23 @@ class Group(_WholeShortHelp, TyperGroup):
     """A sub-app's group: its commands listed with their whole first sentence."""
 
 
+#: Metavars for options that name none, by the annotation's type (instead of Typer's ``<str>``).
+_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}
+
+
 class Command(_WholeShortHelp, TyperCommand):
     """Plain help (no Rich panels): option names are never cut at 80 columns, text in square
     brackets such as ``[REML]`` is shown as written, and arguments are shown by their metavar
-    (``FILE``) instead of Typer's ``{file}`` and ``<path>``. Options get their metavar at the
-    option (``metavar="TEXT"``)."""
+    (``FILE``) instead of Typer's ``{file}`` and ``<path>``. An option without a metavar of its
+    own (``metavar="TEXT"``) gets one from its type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.param_type_name == "option" and param.metavar is None \
+                    and not getattr(param, "is_flag", False):
+                bare = param.bare_type().removeprefix("list[").removesuffix("]")
+                param.metavar = _METAVARS.get(bare, bare.upper())
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from evisynth.cli import appraise, dedup, records, rm5, screening, search, serve, simulate
+from evisynth.cli import appraise, dedup, extract, records, rm5, screening, search, serve, simulate, study
 from evisynth.cli._base import App, emit, print_text
 from evisynth.core.errors import InputError
 
@@ -187,6 +187,12 @@ app.command("import")(records.import_)
 app.add_typer(records.app, name="records")
 app.add_typer(search.app, name="search")
 app.command("dedup")(dedup.dedup)
+app.add_typer(study.app, name="study")
+app.add_typer(extract.protocol_app, name="protocol")
+app.add_typer(extract.outcome_app, name="outcome")
+app.command("extract")(extract.extract)
+app.command("resolve")(extract.resolve)
+app.add_typer(extract.analysis_app, name="analysis")
 
 
 @app.command()

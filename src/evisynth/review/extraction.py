@@ -139,3 +139,38 @@ def consensus(
         )
     open_ = tuple(d for d in comparison.discrepancies if d.key not in settled)
     return (*comparison.agreed, *settled.values()), open_
+
+
+def standing_values(
+    values: Iterable[ExtractedValue],
+    resolutions: Iterable[Resolution],
+    *,
+    relative_tolerance: float = 1e-9,
+) -> tuple[tuple[ExtractedValue, ...], tuple[Key, ...]]:
+    """The one value that stands for each key, whoever extracted it, and the keys still open.
+
+    A key stands with the arbiter's resolution when there is one, else with its value when
+    every extractor who extracted it gave the same number and unit (a key extracted once
+    stands as it is). Keys on which extractors disagree and that nobody resolved are open:
+    they are left out of the values, so that no analysis uses a number still in dispute.
+    """
+    by_key: dict[Key, list[ExtractedValue]] = {}
+    for v in values:
+        by_key.setdefault(v.key, []).append(v)
+    resolved = {r.key: r for r in resolutions}
+    standing: list[ExtractedValue] = []
+    still_open: list[Key] = []
+    for key in sorted(by_key):
+        found = by_key[key]
+        first = found[0]
+        r = resolved.get(key)
+        if r is not None:
+            standing.append(replace(first, value=r.value, unit=r.unit, provenance=replace(
+                first.provenance, extractor=f"resolved by {r.resolved_by}",
+                extracted_at=r.resolved_at)))
+        elif all(v.unit == first.unit and abs(v.value - first.value)
+                 <= relative_tolerance * max(abs(v.value), abs(first.value)) for v in found):
+            standing.append(first)
+        else:
+            still_open.append(key)
+    return tuple(standing), tuple(still_open)

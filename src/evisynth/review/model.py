@@ -16,14 +16,15 @@ from evisynth.core.results import Serializable
 
 Language = Literal["en", "zh"]
 StudyDesign = Literal["rct", "single_arm", "non_randomised", "observational"]
-OutcomeKind = Literal["continuous", "binary", "count", "time_to_event"]
+#: ``generic``: each study gives its effect estimate and its SE (generic inverse variance).
+OutcomeKind = Literal["continuous", "binary", "count", "time_to_event", "generic"]
 Statistic = Literal[
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
-    "events", "p", "mean_change", "sd_change", "score", "r", "dose",
+    "events", "p", "mean_change", "sd_change", "score", "r", "dose", "estimate",
 ]
 STATISTICS: tuple[str, ...] = (
     "n", "mean", "sd", "se", "median", "q1", "q3", "min", "max", "ci_low", "ci_high",
-    "events", "p", "mean_change", "sd_change", "score", "r", "dose",
+    "events", "p", "mean_change", "sd_change", "score", "r", "dose", "estimate",
 )
 
 
@@ -204,6 +205,9 @@ class AnalysisSpec(_Plain):
 
     ``measure`` is an ``evisynth.pool`` measure (MD, SMD, RR, OR, RD, MC); ``model`` is
     fixed, random or auto; ``studies`` restricts the analysis (empty: every study with data).
+    ``preset`` is an ``evisynth.pool`` preset ("revman5", "metafor"; "" for none) and
+    ``subgroup`` the study characteristic whose values split the studies into subgroups
+    ("" for none).
     """
 
     id: str
@@ -216,6 +220,8 @@ class AnalysisSpec(_Plain):
     tau2: str = "DL"
     studies: tuple[str, ...] = ()
     rationale: str = ""
+    preset: str = ""
+    subgroup: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 import math
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from evisynth.report.html import render_review_html
 from evisynth.report.labels import labels
 from evisynth.review import checks
 from evisynth.review.appraisal import RobAssessment
-from evisynth.review.extraction import compare_extractions, consensus
+from evisynth.review.extraction import compare_extractions, consensus, standing_values
 from evisynth.review.model import Protocol, Review
 from evisynth.review.narrative import EffectDirection, effect_direction, effect_direction_table
 from evisynth.review.screening import PrismaFlow
@@ -148,12 +148,16 @@ def _num(x: float | None, digits: int = 2) -> str:
 def _result_context(result: PoolResult) -> dict[str, Any]:
     e = result.overall
     assert e is not None
+
+    def show(x: float) -> str:  # ratios are pooled as logs and shown as ratios
+        return _num(math.exp(x) if result.scale == "log" else x)
+
     return {
         "measure": result.measure,
         "model": result.model,
         "k": e.k,
-        "estimate_text": _num(e.estimate),
-        "ci_text": f"{_num(e.ci_low)} to {_num(e.ci_high)}",
+        "estimate_text": show(e.estimate),
+        "ci_text": f"{show(e.ci_low)} to {show(e.ci_high)}",
         "p_text": format_p(e.p),
         "tau2_text": _num(e.tau2, 4),
         "q_text": _num(e.q),
@@ -181,32 +185,36 @@ ANALYSIS_FIGURES = ("forest", "funnel", "loo", "cumulative", "bubble")
 
 def analysis_figures(s: SynthesisResult, language: str, index: int, *, rob: RobData | None = None,
                      years: Mapping[str, int] | None = None,
-                     doses: Mapping[str, float] | None = None) -> Figures:
+                     doses: Mapping[str, float] | None = None,
+                     arm_labels: tuple[str, str] | None = None) -> Figures:
     """One analysis's figures: the forest plot (with RoB columns when ``rob`` is given); with
     three or more studies also the funnel plot, the leave-one-out plot, the cumulative plot by
     year (``years``: study label → year) and the bubble plot against the experimental arm's
-    daily dose (``doses``: study label → dose; when at least two doses differ)."""
+    daily dose (``doses``: study label → dose; when at least two doses differ).
+    ``arm_labels`` names the experimental and control groups [the forest plot's defaults]."""
     figures: Figures = {}
     r = s.result
     if r is None or r.k < 2:
         return figures
     zh = language == "zh"
     arm_data = pd.DataFrame(list(s.table)).drop(columns=["study_id", "note"], errors="ignore")
+    named: dict[str, Any] = {} if arm_labels is None else {"labels": arm_labels}
+    groups = {str(row["study"]): str(row["subgroup"]) for row in s.table} if s.spec.subgroup else None
     figures[f"forest_{index}"] = (
-        forest_plot(r, arm_data=arm_data, language=language,
-                    labels=("维生素 K2", "对照") if zh else ("Vitamin K2", "Control"), rob=rob),
+        # Generic inverse-variance rows have no arm columns to show.
+        forest_plot(r, arm_data=None if s.spec.measure == "GEN" else arm_data, language=language,
+                    rob=rob, groups=groups, **named),
         f"{s.spec.title}：森林图" if zh else f"Forest plot: {s.spec.title}")
     if r.k >= 3:
         figures[f"funnel_{index}"] = (funnel_plot(r, contours=True, language=language),
                                       f"{s.spec.title}：漏斗图" if zh else f"Funnel plot: {s.spec.title}")
-        refit = pool(arm_data, measure=s.spec.measure, model=s.spec.model, method=s.spec.method,
-                     tau2=s.spec.tau2, leave_one_out=True)
+        options: dict[str, Any] = {"measure": s.spec.measure, "model": s.spec.model,
+                                   "method": s.spec.method, "tau2": s.spec.tau2,
+                                   "preset": s.spec.preset or None}
+        refit = pool(arm_data, leave_one_out=True, **options)
         figures[f"loo_{index}"] = (sensitivity_plot(refit, "leave_one_out", language=language),
                                    f"{s.spec.title}：逐一剔除分析" if zh
                                    else f"Leave-one-out analysis: {s.spec.title}")
-        options: dict[str, Any] = {"measure": s.spec.measure, "model": s.spec.model,
-                                   "method": s.spec.method,
-                                   "tau2": s.spec.tau2}
         studies = [str(x) for x in arm_data["study"]]
         if years and all(x in years for x in studies):
             ordered = pool(arm_data.assign(year=[years[x] for x in studies]), cumulative="year", **options)
@@ -242,6 +250,7 @@ _MEASURES = {
     "SMD": ("standardised mean difference (SMD, Hedges' g)", "标准化均数差（SMD，Hedges' g）"),
     "RR": ("risk ratio (RR)", "风险比（RR）"), "OR": ("odds ratio (OR)", "比值比（OR）"),
     "RD": ("risk difference (RD)", "风险差（RD）"), "MC": ("mean change (MC)", "均数变化（MC）"),
+    "GEN": ("effect estimate (generic inverse variance)", "效应量（通用倒方差法）"),
 }
 _TAU2 = {
     "DL": ("DerSimonian–Laird", "DerSimonian–Laird 法"),
@@ -282,21 +291,47 @@ def methods_paragraph(review: Review, syntheses: list[SynthesisResult]) -> str:
         else:
             parts.append(f"采用固定效应模型（{m_name}）" if zh else f"a fixed-effect ({m_name}) model")
     pooled = sum(1 for s in syntheses if s.result is not None and s.result.k >= 2)
+    # Sentences say only what this review did: no measures without analyses, no narrative
+    # synthesis without a study that needs it, presets and subgroups when they were used.
+    narrative = any(st.design == "single_arm" or any(a.role == "single" for a in st.arms)
+                    for st in review.studies)
+    presets = sorted({sp.preset for sp in specs if sp.preset})
+    subgroups = list(dict.fromkeys(sp.subgroup for sp in specs if sp.subgroup))
     if zh:
-        return (
-            f"统计分析使用 evisynth {__version__}。效应量为{measure_text}，报告 {level:g}% 可信区间；"
-            + "；".join(parts) + "。异质性以 Cochran Q 检验（χ²）和 I² 描述。"
-            "无对照组的研究（单臂前后对照）或各组数据不完整的研究仅作描述性分析（SWiM，效应方向）。"
-            f"{len(syntheses)} 项计划分析中，{pooled} 项有两项及以上研究可合并。"
-        )
-    return (
-        f"Analyses were run with evisynth {__version__}. Effects were expressed as {measure_text} "
-        f"with {level:g}% confidence intervals; " + "; ".join(parts) + ". Heterogeneity was "
-        "described with Cochran's Q (Chi²) test and I². Studies without a control arm (single-arm "
-        "before/after studies) or without complete arm data were synthesised narratively (SWiM, "
-        f"effect direction). {pooled} of {len(syntheses)} planned analyses had two or more studies "
-        "to pool."
-    )
+        text = f"统计分析使用 evisynth {__version__}。"
+        if specs:
+            text += f"效应量为{measure_text}，报告 {level:g}% 可信区间；" + "；".join(parts) + \
+                "。异质性以 Cochran Q 检验（χ²）和 I² 描述。"
+        if presets:
+            text += (f"计算遵循 {'、'.join(_PRESET_NAMES.get(x, x) for x in presets)} 的约定"
+                     f"（预设 {'、'.join(presets)}）。")
+        if subgroups:
+            text += f"按{'、'.join(subgroups)}进行亚组分析，并检验亚组间差异。"
+        if narrative:
+            text += "无对照组的研究（单臂前后对照）或各组数据不完整的研究仅作描述性分析（SWiM，效应方向）。"
+        if specs:
+            text += f"{len(syntheses)} 项计划分析中，{pooled} 项有两项及以上研究可合并。"
+        return text
+    text = f"Analyses were run with evisynth {__version__}."
+    if specs:
+        text += (f" Effects were expressed as {measure_text} with {level:g}% confidence intervals; "
+                 + "; ".join(parts) + ". Heterogeneity was described with Cochran's Q (Chi²) test "
+                 "and I².")
+    if presets:
+        text += (f" Computations followed the {', '.join(presets)} preset (the conventions of "
+                 f"{' and '.join(_PRESET_NAMES.get(x, x) for x in presets)}).")
+    if subgroups:
+        text += (f" Subgroup analyses by {', '.join(subgroups)} were run, with a test for "
+                 "subgroup differences.")
+    if narrative:
+        text += (" Studies without a control arm (single-arm before/after studies) or without "
+                 "complete arm data were synthesised narratively (SWiM, effect direction).")
+    if specs:
+        text += f" {pooled} of {len(syntheses)} planned analyses had two or more studies to pool."
+    return text
+
+
+_PRESET_NAMES = {"revman5": "RevMan 5", "metafor": "R metafor"}
 
 
 def results_paragraph(s: SynthesisResult, language: str) -> str:
@@ -314,13 +349,17 @@ def results_paragraph(s: SynthesisResult, language: str) -> str:
         return _num(math.exp(v) if log else v)
 
     n = int(sum(float(row.get("n1", 0)) + float(row.get("n2", 0)) for row in s.table))
+    # Generic inverse-variance data carry no arm sizes: say nothing rather than "0 participants".
+    counted = any("n1" in row for row in s.table)
+    n_zh, n_en = (f"，{n} 例", f", {n} participants") if counted else ("", "")
+    pooled_zh, pooled_en = (f"（{n} 例）", f" with {n} participants") if counted else ("", "")
     measure = _MEASURES.get(r.measure, (r.measure, r.measure))[1 if zh else 0]
     p_text = format_p_revman(e.p)
     if e.k == 1:
         study = s.table[0].get("study", "") if s.table else ""
-        return (f"{s.spec.title}：仅 1 项研究（{study}，{n} 例）有可比数据，{measure}为 {show(e.estimate)}"
+        return (f"{s.spec.title}：仅 1 项研究（{study}{n_zh}）有可比数据，{measure}为 {show(e.estimate)}"
                 f"（{r.level:g}% CI {show(e.ci_low)} 至 {show(e.ci_high)}；{p_text}），未作合并。" if zh else
-                f"{s.spec.title}: only one study ({study}, {n} participants) had comparable data; its "
+                f"{s.spec.title}: only one study ({study}{n_en}) had comparable data; its "
                 f"{measure} was {show(e.estimate)} ({r.level:g}% CI {show(e.ci_low)} to {show(e.ci_high)}; "
                 f"{p_text}), not a pooled estimate.")
     model_zh = "随机效应" if r.model == "random" else "固定效应"
@@ -329,18 +368,47 @@ def results_paragraph(s: SynthesisResult, language: str) -> str:
            f"I² = {e.i2:.0f}%, Chi² = {e.q:.2f}, df = {e.q_df} ({format_p_revman(e.q_p)})")
     if r.model == "random":
         het += f"，Tau² = {e.tau2:.4f}" if zh else f", Tau² = {e.tau2:.4f}"
+    groups = ""
+    if r.subgroups:
+        parts = [f"{name} {show(g.estimate)} ({show(g.ci_low)} {'至' if zh else 'to'} {show(g.ci_high)}; "
+                 f"k = {g.k})" for name, g in r.subgroups.items()]
+        t = r.subgroup_test
+        test = "" if t is None else (
+            f"；亚组间差异检验：Chi² = {t.q:.2f}，df = {t.df}（{format_p_revman(t.p)}），I² = {t.i2:.0f}%"
+            if zh else f"; test for subgroup differences: Chi² = {t.q:.2f}, df = {t.df} "
+            f"({format_p_revman(t.p)}), I² = {t.i2:.0f}%")
+        groups = (f"按 {s.spec.subgroup} 分亚组：" + "；".join(parts) + test + "。" if zh else
+                  f" By {s.spec.subgroup}: " + "; ".join(parts) + test + ".")
     if zh:
-        return (f"{s.spec.title}：合并 {e.k} 项研究（{n} 例），{measure}为 {show(e.estimate)}"
+        return (f"{s.spec.title}：合并 {e.k} 项研究{pooled_zh}，{measure}为 {show(e.estimate)}"
                 f"（{r.level:g}% CI {show(e.ci_low)} 至 {show(e.ci_high)}；{p_text}），采用{model_zh}模型"
-                + (f"（{reason}）" if reason else "") + f"；异质性：{het}。")
+                + (f"（{reason}）" if reason else "") + f"；异质性：{het}。" + groups)
     model = "random-effects" if r.model == "random" else "fixed-effect"
-    return (f"{s.spec.title}: {e.k} studies with {n} participants were pooled; the {measure} was "
+    return (f"{s.spec.title}: {e.k} studies{pooled_en} were pooled; the {measure} was "
             f"{show(e.estimate)} ({r.level:g}% CI {show(e.ci_low)} to {show(e.ci_high)}; {p_text}) "
-            f"under a {model} model" + (f" ({reason})" if reason else "") + f". Heterogeneity: {het}.")
+            f"under a {model} model" + (f" ({reason})" if reason else "") + f". Heterogeneity: {het}."
+            + groups)
+
+
+def _arm_labels(review: Review) -> tuple[str, str] | None:
+    """The experimental and control groups' names for the forest plot when every study names
+    them alike (``evisynth study arm add``); None (the plot's "Experimental"/"Control") when
+    the studies' arms differ."""
+    found = []
+    for role in ("experimental", "control"):
+        labels = {a.label for st in review.studies for a in st.arms if a.role == role}
+        if len(labels) != 1:
+            return None
+        found.append(labels.pop())
+    return found[0], found[1]
 
 
 def _prisma_rows(review: Review) -> list[tuple[str, Any]]:
+    """The PRISMA counts the review reports; none when it reports none (then the report
+    leaves the section out rather than show a column of "not reported")."""
     p = review.prisma
+    if p == type(p)():
+        return []
     rows: list[tuple[str, Any]] = [("Records identified", p.identified)]
     rows += [(f"  {source}", n) for source, n in p.identified_by_source.items()]
     rows += [
@@ -401,8 +469,10 @@ def _studies_context(review: Review) -> list[dict[str, Any]]:
 def _figures(review: Review, appraisals: Mapping[str, Mapping[str, Any]]) -> Figures:
     language = review.protocol.language
     zh = language == "zh"
-    figures: Figures = {"prisma": (prisma_flow(review.prisma, language=language),
-                                   "PRISMA 2020 流程图" if zh else "PRISMA 2020 flow diagram")}
+    figures: Figures = {}
+    if _prisma_rows(review):
+        figures["prisma"] = (prisma_flow(review.prisma, language=language),
+                             "PRISMA 2020 流程图" if zh else "PRISMA 2020 flow diagram")
     assessed = [RobAssessment.from_dict(s.label, appraisals[s.id]["rob1"])
                 for s in review.studies if "rob1" in appraisals.get(s.id, {})]
     if assessed:
@@ -464,17 +534,20 @@ def _tables(context: dict[str, Any], syntheses: list[SynthesisResult], zh: bool)
     tables: dict[str, Table] = {}
     proto = context["protocol"]
     picos = proto["picos"]
-    tables["protocol"] = Table("protocol", L["protocol"], (L["protocol"], ""), (
-        (L["population"], picos["population"]), (L["intervention"], picos["intervention"]),
-        (L["comparator"], picos["comparator"]), (L["outcomes"], ", ".join(picos["outcomes"])),
-        (L["design"], picos["study_design"])))
+    rows_p = ((L["population"], picos["population"]), (L["intervention"], picos["intervention"]),
+              (L["comparator"], picos["comparator"]), (L["outcomes"], ", ".join(picos["outcomes"])),
+              (L["design"], picos["study_design"]))
+    if any(text for _, text in rows_p):
+        tables["protocol"] = Table("protocol", L["protocol"], (L["protocol"], ""),
+                                   tuple((name, text) for name, text in rows_p if text))
     if proto["searches"]:
         tables["searches"] = Table("searches", L["searches"],
                                    (L["database"], L["query"], L["date_range"], L["records"]),
                                    tuple((x["database"], x["query"], x["date_range"], x["records"])
                                          for x in proto["searches"]))
-    tables["prisma"] = Table("prisma", L["prisma"], ("", L["count"]),
-                             tuple((k.strip(), v) for k, v in context["prisma"]))
+    if context["prisma"]:
+        tables["prisma"] = Table("prisma", L["prisma"], ("", L["count"]),
+                                 tuple((k.strip(), v) for k, v in context["prisma"]))
     if context["prisma_computed"]:
         tables["prisma_computed"] = Table("prisma_computed", L["prisma_computed"], ("", L["count"]),
                                           tuple((k.strip(), v) for k, v in context["prisma_computed"]))
@@ -550,22 +623,25 @@ def _document(context: dict[str, Any], tables: dict[str, Table], pngs: Mapping[s
             png, caption = pngs[key]
             blocks.append(Block("figure", caption, png=png))
 
-    para(f"{L['source']}: {context['source']}. {L['generated']} {context['version']}.")
+    para((f"{L['source']}: {context['source']}. " if context["source"] else "")
+         + f"{L['generated']} {context['version']}.")
     heading(L["protocol"])
     para(context["protocol"].get("question") or "")
     table("protocol")
     table("searches")
     heading(L["methods"])
     para(context["methods"])
-    heading(L["prisma"])
-    figure("prisma")
-    table("prisma")
+    if "prisma" in tables:
+        heading(L["prisma"])
+        figure("prisma")
+        table("prisma")
     if "prisma_computed" in tables:
         heading(L["prisma_computed"])
         figure("prisma_computed")
         table("prisma_computed")
-    heading(L["characteristics"])
-    table("characteristics")
+    if context["studies"]:
+        heading(L["characteristics"])
+        table("characteristics")
     if "quality" in tables:
         heading(L["quality"])
         figure("rob")
@@ -580,7 +656,8 @@ def _document(context: dict[str, Any], tables: dict[str, Table], pngs: Mapping[s
         figure("direction")
         table("effect_direction")
         table("vote_count")
-    heading(L["quantitative"])
+    if context["analyses"]:
+        heading(L["quantitative"])
     for i, a in enumerate(context["analyses"], start=1):
         heading(a["title"], 2)
         para(a["results_text"])
@@ -612,7 +689,11 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     appraisals = project.load_appraisals()
     language = review.protocol.language
     zh = language == "zh"
-    syntheses = [synthesise(review, spec) for spec in review.analyses]
+    # Analyses use the value that stands for each key: with dual extraction, the agreed or
+    # the arbiter's value; keys still in dispute are left out (and say so in the inclusion).
+    standing, _ = standing_values(review.values, project.load_resolutions())
+    analysed = replace(review, values=standing)
+    syntheses = [synthesise(analysed, spec) for spec in review.analyses]
     findings = checks.run_checks(review)
     quality = appraisal_tables.quality_table(review, appraisals)
     rob2 = appraisal_tables.rob2_table(review, appraisals)
@@ -633,7 +714,8 @@ def build_report(project: Project, *, docx: bool = False, png_dpi: int = 200) ->
     doses = {st.label: a.dose for st in review.studies for a in st.arms
              if a.role == "experimental" and a.dose is not None}
     for i, s in enumerate(syntheses, start=1):
-        figures.update(analysis_figures(s, language, i, rob=rob, years=years, doses=doses))
+        figures.update(analysis_figures(s, language, i, rob=rob, years=years, doses=doses,
+                                        arm_labels=_arm_labels(review)))
     uris = {key: _data_uri(fig) for key, (fig, _) in figures.items()}
     context = {
         "title": review.protocol.title,

@@ -40,6 +40,7 @@ from evisynth.review.screening import (
     reviewer_pairs,
     visible_events,
 )
+from evisynth.review.studies import record_ids
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as store
 from evisynth.storage.errors import StorageError
@@ -229,8 +230,22 @@ def prisma(project: str | os.PathLike[str] | Project) -> PrismaFlow:
         states = store.load_screening(p)
         texts = store.full_texts(p)
         inclusion, exclusion, _ = _criteria(p)
+        studies_of = _studies_of(p)
     missing = [k for k, t in texts.items() if t.kind == "not_retrieved"]
-    return count_prisma(sources, removed, states, missing, criteria=(*inclusion, *exclusion))
+    return count_prisma(sources, removed, states, missing, criteria=(*inclusion, *exclusion),
+                        studies_of=studies_of)
+
+
+def _studies_of(project: Project) -> dict[int, int] | None:
+    """Record id → study number for the records that are reports of the review's studies
+    (``evisynth study from-records``); None when no study was made from records."""
+    if project.review_id is None:
+        return None
+    review = project.load_review()
+    # Negative, so that a study never takes the number of a record outside any study.
+    number = {s.id: -i for i, s in enumerate(review.studies, 1)}
+    found = {rid: number[sid] for rid, sid in record_ids(review).items()}
+    return found or None
 
 
 def write_prisma(flow: PrismaFlow, *, svg: Path | None = None, png: Path | None = None,

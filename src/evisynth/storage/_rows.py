@@ -175,7 +175,10 @@ def review_rows(review: Review) -> dict[str, Rows]:
             {"id": a.id, "position": i, "title": a.title, "outcome_id": a.outcome,
              "timepoint": a.timepoint,
              "settings": {"measure": a.measure, "model": a.model, "method": a.method, "tau2": a.tau2,
-                          "studies": list(a.studies)},
+                          "studies": list(a.studies),
+                          # Written only when set, so that projects without them are unchanged.
+                          **({"preset": a.preset} if a.preset else {}),
+                          **({"subgroup": a.subgroup} if a.subgroup else {})},
              "rationale": a.rationale}
             for i, a in enumerate(review.analyses, 1)
         ],
@@ -289,7 +292,9 @@ def review_from_rows(rows: Mapping[str, Sequence[Row]]) -> Review:
             AnalysisSpec(id=a["id"], title=a["title"], outcome=a["outcome_id"], timepoint=a["timepoint"],
                          measure=a["settings"]["measure"], model=a["settings"]["model"],
                          method=a["settings"]["method"], tau2=a["settings"]["tau2"],
-                         studies=tuple(a["settings"]["studies"]), rationale=a["rationale"])
+                         studies=tuple(a["settings"]["studies"]), rationale=a["rationale"],
+                         preset=a["settings"].get("preset", ""),
+                         subgroup=a["settings"].get("subgroup", ""))
             for a in _ordered(rows["analysis"])
         ),
         locations={loc["key"]: loc["text"] for loc in _ordered(rows["location"])},

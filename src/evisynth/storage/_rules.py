@@ -21,7 +21,7 @@ Where = tuple[str | int, ...]
 
 DESIGNS = ("rct", "single_arm", "non_randomised", "observational")
 LANGUAGES = ("en", "zh")
-OUTCOME_KINDS = ("continuous", "binary", "count", "time_to_event")
+OUTCOME_KINDS = ("continuous", "binary", "count", "time_to_event", "generic")
 ARM_ROLES = ("experimental", "control", "single")
 TOTAL_ROLES = ("all", "experimental", "control")
 

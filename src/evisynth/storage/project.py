@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,35 +369,57 @@ class Project:
         ``resolutions`` / ``appraisals`` left as None keep the stored ones, which must still
         refer to studies, arms and outcomes of ``review``. Returns the number of audit rows.
         """
+        with self._write(actor) as (conn, changes):
+            self._save(conn, changes, review, resolutions, appraisals)
+            return len(changes.rows)
+
+    def update_review(
+        self,
+        change: Callable[[Review, tuple[Resolution, ...]],
+                         tuple[Review, Sequence[Resolution] | None]],
+        actor: str,
+    ) -> tuple[Review, int]:
+        """Read the review and its resolutions, apply ``change`` and store what it returns,
+        all in one write transaction (no other writer can change the project in between).
+
+        ``change`` returns the new review and the new resolutions (None keeps the stored
+        ones); an exception from it changes nothing. Returns the stored review and the number
+        of audit rows written.
+        """
+        with self._write(actor) as (conn, changes):
+            review, resolutions = change(self._load_review(conn), self._load_resolutions(conn))
+            self._save(conn, changes, review, resolutions, None)
+            return review, len(changes.rows)
+
+    def _save(self, conn: Connection, changes: _Changes, review: Review,
+              resolutions: Sequence[Resolution] | None, appraisals: Appraisals | None) -> None:
         _refuse(review_problems(review), review)
         ids = Ids.of(review)
         if resolutions is not None:
             _refuse(resolutions_problems(resolutions, ids), review, resolutions)
         if appraisals is not None:
             _refuse(appraisals_problems(appraisals, [s.id for s in review.studies]), review)
-        with self._write(actor) as (conn, changes):
-            stored_id = conn.scalar(select(schema.ProjectRow.review_id))
-            if stored_id is not None and stored_id != review.id:
-                raise StorageError(f"project {self.location} holds review {stored_id!r}, not "
-                                   f"{review.id!r}; open a new project for another review")
-            changes.review_id = review.id
-            wanted = _rows.review_rows(review)
-            plan = [(e, _stored(conn, e), wanted[e.name]) for e in _rows.REVIEW_ENTITIES]
-            stored_resolutions = _stored(conn, _rows.RESOLUTION)
-            stored_appraisals = _stored(conn, _rows.APPRAISAL)
-            if resolutions is None:
-                self._keep_resolutions(stored_resolutions, ids)
-            else:
-                plan.append((_rows.RESOLUTION, stored_resolutions, _rows.resolution_rows(resolutions)))
-            if appraisals is None:
-                kept = {row["study_id"] for row in stored_appraisals.values()} - set(ids.arms)
-                if kept:
-                    raise StorageError(f"appraisals of study {sorted(kept)[0]!r} would lose their "
-                                       "study; pass appraisals= without it, or keep the study")
-            else:
-                plan.append((_rows.APPRAISAL, stored_appraisals, _rows.appraisal_rows(appraisals)))
-            _sync(conn, changes, plan)
-            return len(changes.rows)
+        stored_id = conn.scalar(select(schema.ProjectRow.review_id))
+        if stored_id is not None and stored_id != review.id:
+            raise StorageError(f"project {self.location} holds review {stored_id!r}, not "
+                               f"{review.id!r}; open a new project for another review")
+        changes.review_id = review.id
+        wanted = _rows.review_rows(review)
+        plan = [(e, _stored(conn, e), wanted[e.name]) for e in _rows.REVIEW_ENTITIES]
+        stored_resolutions = _stored(conn, _rows.RESOLUTION)
+        stored_appraisals = _stored(conn, _rows.APPRAISAL)
+        if resolutions is None:
+            self._keep_resolutions(stored_resolutions, ids)
+        else:
+            plan.append((_rows.RESOLUTION, stored_resolutions, _rows.resolution_rows(resolutions)))
+        if appraisals is None:
+            kept = {row["study_id"] for row in stored_appraisals.values()} - set(ids.arms)
+            if kept:
+                raise StorageError(f"appraisals of study {sorted(kept)[0]!r} would lose their "
+                                   "study; pass appraisals= without it, or keep the study")
+        else:
+            plan.append((_rows.APPRAISAL, stored_appraisals, _rows.appraisal_rows(appraisals)))
+        _sync(conn, changes, plan)
 
     @staticmethod
     def _keep_resolutions(stored: _rows.Rows, ids: Ids) -> None:
