@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 
 def _argument_name(param: Any) -> str:
@@ -57,8 +57,7 @@ class Command(_WholeShortHelp, TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
-            if param.param_type_name == "option" and param.metavar is None \
-                    and not getattr(param, "is_flag", False):
+            if isinstance(param, TyperOption) and param.metavar is None and not param.is_flag:
                 bare = param.bare_type().removeprefix("list[").removesuffix("]")
                 param.metavar = _METAVARS.get(bare, bare.upper())
 
