@@ -443,3 +443,13 @@ def test_each_conflict_lowers_a_queued_pair_in_the_queue() -> None:
     assert [link.rule for link in one + two] == ["review:conflict:pages",
                                                  "review:conflict:pages+issue"]
     assert one[0].score > two[0].score
+
+
+def test_clearly_different_titles_on_one_page_are_not_queued() -> None:
+    # two items by one author on page 133 of one issue (an abstract and a letter)
+    fields = {"authors": ["Resch, K"], "year": "2019", "journal": "Tierarztl Prax Ausg K",
+              "volume": "47", "issue": "2"}
+    a = rec(1, title="Categorization of the Cavalier King Charles Spaniel's skull shape",
+            pages="133", **fields)
+    b = rec(2, title="Do castrated overweight dogs die earlier?", pages="133-134", **fields)
+    assert find_duplicates([a, b]).links == ()

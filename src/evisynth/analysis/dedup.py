@@ -520,9 +520,10 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
             and "cochrane" in f.journal[j]):
         return "cochrane-review-number", "auto", score
     if conflicts:
-        # two DOIs (or PMIDs) name two works; unless one is a notice (an erratum has its own
-        # DOI), such a pair waits for a person only when the rest of the citation agrees
-        identified = {"doi", "pmid"} & set(conflicts) and f.notice[i] == f.notice[j]
+        # two DOIs (or PMIDs) name two works (an article and its erratum among them); such a
+        # pair waits for a person only when the rest of the citation agrees (a database that
+        # gave the article its erratum's DOI, or a typo in one)
+        identified = {"doi", "pmid"} & set(conflicts)
         if identified and not (ts >= 0.95 and authors_match and same_issue):
             return None
         if ts >= 0.9 and (authors_match or pages_match):
@@ -555,7 +556,9 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         return "authors+year+volume+pages", "auto", score
     if citation:
         return "journal+year+volume+page-range", "auto", score
-    if same_issue and (authors_match or both_notices):
+    # clearly different titles on one page are two items (abstracts, letters); on the same
+    # range of pages they may be one article under a translated title
+    if same_issue and (authors_match or both_notices) and (same_range or not titles_differ):
         return "review:bibliographic", "needs_review", score
     if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
         return "review:title", "needs_review", score
