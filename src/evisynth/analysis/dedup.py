@@ -15,18 +15,28 @@ Three steps, each kept simple enough to explain to a reviewer:
 3. **Rules.** Candidate pairs are scored in rapidfuzz's C++ loops (title ratio, the shorter
    title inside the longer, author-surname token sets); pairs sharing nothing are dropped, the
    rest judged by explicit rules, in order (:data:`RULES`). A pair becomes an ``auto`` link
-   only when a rule is certain and nothing conflicts; conflicting evidence (different DOIs or
-   PMIDs, page ranges that do not overlap, different volumes, years more than one apart,
-   different numbers in the titles, a notice against an article, a conference abstract against
-   an article, journal names that cannot abbreviate each other) vetoes merging and leaves at
-   most a ``needs_review`` link. Two exceptions, each on evidence that outweighs the conflict:
-   one whole citation (journal, year, volume, the same range of two or more pages) despite a
-   differing number in the titles (a typo: "p6INK4a" / "p16INK4a"), and a Cochrane review and
-   its update (the same review number, "CD006828", and title, in other years). Pairs in
+   only when a rule is certain and nothing conflicts; conflicting evidence (page ranges that
+   do not overlap, different volumes or issue numbers, years more than one apart, different
+   numbers in the titles, a notice against an article, a conference abstract against an
+   article, journal names that cannot abbreviate each other) vetoes merging and leaves at most
+   a ``needs_review`` link, ranked lower for each conflict. Two DOIs (or PMIDs) name two works:
+   such a pair is dropped, and queued only when title, authors and citation all agree (one
+   database's wrong DOI); a DOI that is the other plus a suffix (".pub2") is no conflict.
+   Evidence that outweighs a conflict: one whole citation (journal, year, volume, the same
+   range of two or more pages) despite a differing number in the titles (a typo: "p6INK4a" /
+   "p16INK4a"), and a Cochrane review and its update (the same review number, "CD006828", and
+   title, in other years). What is not a conflict: a page range that ends before it starts
+   and is one character from the other ("2297-2108" / "2097-2108"), a section letter on one
+   record's pages ("c37-c42" / "37-42"), a citation pasted after a title (numbers repeating
+   two or more of the record's own year, volume, issue and pages), an issue field that the
+   set's surely-identical pairs disagree on (a record number, not an issue). Pairs in
    different languages (Chinese and English versions of one study) are never merged
    automatically: they go to the review queue. A pair that no title rule settles is still
-   certain when it shares the whole citation and no author contradicts it (one record may
-   have none): ``journal+year+volume+page-range``.
+   certain when it shares the whole citation, its titles are not clearly different
+   (:data:`DIFFERENT_TITLES`) and no author contradicts it (one record may have none):
+   ``journal+year+volume+page-range``. One DOI with one title cut short (or without its
+   subtitle) and the same authors and volume or pages merges; so do two notices (errata) with
+   one title and the whole citation, issue included.
 
 The result holds links, never deletions: :mod:`evisynth.review.links` turns them into groups
 and PRISMA counts.
