@@ -420,6 +420,15 @@ def test_two_records_of_one_erratum_merge_and_other_issues_do_not() -> None:
     assert find_duplicates([rec(1, **fields), other]).groups == ()
 
 
+def test_two_records_of_one_erratum_with_other_titles_are_queued() -> None:
+    fields = {"year": "2009", "journal": "N Engl J Med", "volume": "360", "issue": "23",
+              "pages": "2487"}
+    a = rec(1, title="Erratum", **fields)
+    b = rec(2, title="Erratum: More on eculizumab for congenital atypical hemolytic-uremic "
+                     "syndrome", **fields)
+    assert only_link(find_duplicates([a, b])) == ("review:bibliographic", "needs_review")
+
+
 def test_different_dois_keep_a_pair_out_of_the_queue_unless_all_else_agrees() -> None:
     # two DOIs, two works: a similar title by the same team in another volume is not queued
     a = base(1, doi="10.1056/NEJMoa1012740")
