@@ -193,6 +193,20 @@ def test_cli_failed_import_is_one_line_and_stores_nothing(tmp_path: Path, export
     assert not project.exists()  # files are read before the project is even opened
 
 
+def test_import_into_a_missing_project_names_the_command_that_creates_one(
+        tmp_path: Path, exports: dict[str, Path]) -> None:
+    project = tmp_path / "missing.sqlite"
+    failed = run("import", str(exports["nbib"]), "--project", str(project))
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr
+    assert "evisynth init" not in failed.stderr
+    assert f"evisynth new {project} --title" in " ".join(failed.stderr.split())
+    assert not project.exists()
+    # the command it names exists and creates the project
+    made = invoke("new", str(project), "--title", "Vitamin K2")
+    assert made.exit_code == 0, made.output
+    assert invoke("import", str(exports["nbib"]), "--project", str(project)).exit_code == 0
+
+
 def test_new_commands_have_help() -> None:
     for args in (["import", "--help"], ["records", "--help"], ["records", "import", "--help"],
                  ["records", "list", "--help"], ["records", "export", "--help"],

@@ -328,6 +328,15 @@ def test_tables_use_default_headers_or_an_explicit_mapping() -> None:
     assert (record.title, record.authors, record.language) == ("一个标题", ("谢昕",), "zh")
 
 
+def test_tables_split_a_bibtex_style_author_column() -> None:
+    text = ('title,author\n'
+            'A,"Zuber, J and Le Quintrec, M and Fremeaux-Bacchi, V and others"\n'
+            'B,Johnson and Johnson\n')
+    first, second = tables.read(text, path="t.csv")
+    assert first.authors == ("Zuber, J", "Le Quintrec, M", "Fremeaux-Bacchi, V")
+    assert len(second.authors) == 1  # no "Surname, Initials": one name (a company)
+
+
 def test_tables_mapping_errors_name_the_columns() -> None:
     with pytest.raises(ImportFormatError, match=r"column\(s\) 'Nope' not in the header; the header has"):
         tables.read(CSV, path="t.csv", columns={"title": "Nope"})

@@ -43,7 +43,7 @@ def imported(project: Project, tmp_path: Path) -> Project:
 
 
 def test_a_missing_project_is_not_created_unless_asked(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match=r"no project at .*nope.evisynth; create one with create=True"):
+    with pytest.raises(StorageError, match=r"no project at .*nope.evisynth; create one with `evisynth new "):
         open_project(tmp_path / "nope.evisynth")
     assert not (tmp_path / "nope.evisynth").exists()
 

@@ -15,18 +15,28 @@ Three steps, each kept simple enough to explain to a reviewer:
 3. **Rules.** Candidate pairs are scored in rapidfuzz's C++ loops (title ratio, the shorter
    title inside the longer, author-surname token sets); pairs sharing nothing are dropped, the
    rest judged by explicit rules, in order (:data:`RULES`). A pair becomes an ``auto`` link
-   only when a rule is certain and nothing conflicts; conflicting evidence (different DOIs or
-   PMIDs, page ranges that do not overlap, different volumes, years more than one apart,
-   different numbers in the titles, a notice against an article, a conference abstract against
-   an article, journal names that cannot abbreviate each other) vetoes merging and leaves at
-   most a ``needs_review`` link. Two exceptions, each on evidence that outweighs the conflict:
-   one whole citation (journal, year, volume, the same range of two or more pages) despite a
-   differing number in the titles (a typo: "p6INK4a" / "p16INK4a"), and a Cochrane review and
-   its update (the same review number, "CD006828", and title, in other years). Pairs in
+   only when a rule is certain and nothing conflicts; conflicting evidence (page ranges that
+   do not overlap, different volumes or issue numbers, years more than one apart, different
+   numbers in the titles, a notice against an article, a conference abstract against an
+   article, journal names that cannot abbreviate each other) vetoes merging and leaves at most
+   a ``needs_review`` link, ranked lower for each conflict. Two DOIs (or PMIDs) name two works:
+   such a pair is dropped, and queued only when title, authors and citation all agree (one
+   database's wrong DOI); a DOI that is the other plus a suffix (".pub2") is no conflict.
+   Evidence that outweighs a conflict: one whole citation (journal, year, volume, the same
+   range of two or more pages) despite a differing number in the titles (a typo: "p6INK4a" /
+   "p16INK4a"), and a Cochrane review and its update (the same review number, "CD006828", and
+   title, in other years). What is not a conflict: a page range that ends before it starts
+   and is one character from the other ("2297-2108" / "2097-2108"), a section letter on one
+   record's pages ("c37-c42" / "37-42"), a citation pasted after a title (numbers repeating
+   two or more of the record's own year, volume, issue and pages), an issue field that the
+   set's surely-identical pairs disagree on (a record number, not an issue). Pairs in
    different languages (Chinese and English versions of one study) are never merged
    automatically: they go to the review queue. A pair that no title rule settles is still
-   certain when it shares the whole citation and no author contradicts it (one record may
-   have none): ``journal+year+volume+page-range``.
+   certain when it shares the whole citation, its titles are not clearly different
+   (:data:`DIFFERENT_TITLES`) and no author contradicts it (one record may have none):
+   ``journal+year+volume+page-range``. One DOI with one title cut short (or without its
+   subtitle) and the same authors and volume or pages merges; so do two notices (errata) with
+   one title and the whole citation, issue included.
 
 The result holds links, never deletions: :mod:`evisynth.review.links` turns them into groups
 and PRISMA counts.
@@ -62,6 +72,14 @@ __all__ = ["RULES", "WINDOW", "DedupResult", "find_duplicates", "title_key"]
 #: (:data:`WEAK_WINDOW` for the bibliographic keys: author+year, year+page, volume+page …).
 WINDOW = 8
 WEAK_WINDOW = 3
+#: Title similarity (rapidfuzz ratio / 100) below which two titles are "clearly different":
+#: one citation then holds two items (an issue's two papers on the same pages), not one.
+#: Every true pair merged on its citation in the development sets is at 0.77 or above.
+DIFFERENT_TITLES = 0.6
+#: Pairs of one article needed to judge whether a set's issue field holds issue numbers.
+MIN_ISSUE_PAIRS = 5
+#: How much each conflicting field lowers a queued pair's score (its rank in the queue).
+CONFLICT_PENALTY = 0.1
 _IDENTIFYING = frozenset({"doi", "pmid", "prefix", "suffix"})
 #: Rule names, most certain first (a link records the one that fired).
 RULES: tuple[str, ...] = (
@@ -101,6 +119,8 @@ _NOTICE = re.compile(
 _NUMBER = re.compile(r"(?<![\d.])(\d{2,6})(?:\.\d+)?(?![\d.])")
 _DIGITS = re.compile(r"\d+")
 _THOUSANDS = re.compile(r"(?<!\d)(\d{1,3}) (\d{3})(?!\d)")  # "10 000" (from "10,000") is 10000
+_ISSUE_WORD = re.compile(r"\b(?:no|nr|issue)\b\.?", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
 _SPLIT_AUTHORS = re.compile(r"\s+and\s+|;")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -183,7 +203,8 @@ def _page_ranges(pages: str) -> tuple[_Range, ...]:
     article number (``"e12724"``, ``"a1754"``), several ranges (``"233-8, 230-5"``,
     ``"106-11; discussion 111-2"``). Parts that are not a plain range ("Suppl-12", "t-8",
     "01-Jun": export damage, not evidence) and ranges starting at page 1 (an electronic
-    article's page count, "1-6", not its place in the journal) are left out."""
+    article's page count, "1-6", not its place in the journal) are left out. A range that ends
+    before it starts ("2297-2108": a typo) keeps its written end (``last < first``)."""
     out: list[_Range] = []
     for part in re.split(r"[;,+]", pages.strip("\"' ")):
         match = _PAGE_RANGE.match(part.strip().removeprefix("discussion").strip())
@@ -194,22 +215,54 @@ def _page_ranges(pages: str) -> tuple[_Range, ...]:
         if len(last_text) < len(match.group(2)):
             last_text = match.group(2)[: len(match.group(2)) - len(last_text)] + last_text
         if first > 1:
-            out.append((prefix, first, max(first, int(last_text))))
+            out.append((prefix, first, int(last_text)))
     return tuple(out)
+
+
+def _one_character_apart(x: _Range, y: _Range) -> bool:
+    """Whether the two ranges, written out, differ in exactly one character ("2297-2108" /
+    "2097-2108")."""
+    a, b = f"{x[1]}-{x[2]}", f"{y[1]}-{y[2]}"
+    return len(a) == len(b) and sum(c != d for c, d in zip(a, b, strict=True)) == 1
 
 
 def _pages_agree(a: tuple[_Range, ...], b: tuple[_Range, ...]) -> bool | None:
     """True when two ranges of the same kind overlap ("488" / "487-488"), False when ranges of
-    the same kind exist but none overlap, None when there is nothing to compare."""
+    the same kind exist but none overlap, None when there is nothing to compare.
+
+    Two ranges of different kinds agree when their numbers are the same and only one has a
+    prefix (a journal's section letter, "c37-c42" / "37-42"); a range that ends before it
+    starts agrees with one a single character away (the typo "2297-2108" / "2097-2108")."""
     comparable = [(x, y) for x in a for y in b if x[0] == y[0]]
     if not comparable:
+        if any(x[1:] == y[1:] and not (x[0] and y[0]) for x in a for y in b):
+            return True
         return None
-    return any(x[1] <= y[2] and y[1] <= x[2] for x, y in comparable)
+    if any(x[1] <= max(y[1:]) and y[1] <= max(x[1:]) for x, y in comparable):
+        return True
+    return any((x[2] < x[1] or y[2] < y[1]) and _one_character_apart(x, y) for x, y in comparable)
 
 
 def _volume(volume: str) -> str:
     match = _DIGITS.search(volume)
     return match.group(0).lstrip("0") if match else ""
+
+
+def _issue(issue: str) -> frozenset[str]:
+    """The issue numbers of an issue field ("3", "3-4", "No. 12"); none for a supplement or a
+    part ("Suppl 2", "Pt 1"), whose numbering databases write differently."""
+    if _LETTER.search(_ISSUE_WORD.sub("", issue)):
+        return frozenset()
+    return frozenset(n.lstrip("0") or "0" for n in _DIGITS.findall(issue))
+
+
+def _citation_numbers(record: Record, ranges: tuple[_Range, ...]) -> frozenset[str]:
+    """The numbers of a record's own citation: year, volume, issue, first and last pages."""
+    numbers = {str(record.year or ""), _volume(record.volume), *_issue(record.issue)}
+    for _, first, last in ranges:
+        # the last page as written in full or shortened ("2142-3")
+        numbers |= {str(first)} | {str(last)[k:].lstrip("0") for k in range(len(str(last)))}
+    return frozenset(numbers - {""})
 
 
 @dataclass
@@ -225,6 +278,7 @@ class _Features:
     page: list[str] = field(default_factory=list)
     pages: list[tuple[_Range, ...]] = field(default_factory=list)
     volume: list[str] = field(default_factory=list)
+    issue: list[frozenset[str]] = field(default_factory=list)
     journal: list[str] = field(default_factory=list)
     doi: list[str] = field(default_factory=list)
     pmid: list[str] = field(default_factory=list)
@@ -252,8 +306,10 @@ def _features(records: Sequence[Record]) -> _Features:
         f.year.append(r.year or 0)
         ranges = _page_ranges(r.pages)
         f.pages.append(ranges)
-        f.page.append(f"{ranges[0][0]}{ranges[0][1]}" if ranges else "")
+        # the first page without its prefix: "c37" (a section letter) blocks with "37"
+        f.page.append(str(ranges[0][1]) if ranges else "")
         f.volume.append(_volume(r.volume))
+        f.issue.append(_issue(r.issue))
         f.journal.append(" ".join(
             w for w in _NON_WORD.sub(" ", _fold_cached(r.journal)).split() if w not in _JOURNAL_STOP
         ))
@@ -263,7 +319,11 @@ def _features(records: Sequence[Record]) -> _Features:
         f.language.append(r.language or ("zh" if cjk else ""))
         f.kind.append(r.record_type)
         numbers = _DIGITS.findall(_THOUSANDS.sub(r"\1\2", key)) if _DIGITS.search(key) else []
-        f.title_numbers.append(frozenset(n.lstrip("0") for n in numbers))
+        in_title = frozenset(n.lstrip("0") for n in numbers)
+        # a citation pasted after the title ("… syndrome. N Engl J Med 2009;360:2142-3")
+        # repeats two or more of the record's own numbers; they are not the title's
+        pasted = in_title & _citation_numbers(r, ranges)
+        f.title_numbers.append(in_title - pasted if len(pasted) >= 2 else in_title)
         reported = _NUMBER.findall(f"{r.title} {r.abstract}") if r.abstract else []
         f.numbers.append(frozenset(reported) - {str(r.year)})
     return f
@@ -379,6 +439,12 @@ def journals_compatible(a: str, b: str) -> bool:
     return True
 
 
+def _identifiers_differ(a: str, b: str) -> bool:
+    """Whether two identifiers of one kind name two works: both given, and neither is the other
+    with a suffix ("….CD006828" / "….CD006828.pub2", an article's DOI and its supplement's)."""
+    return bool(a and b) and not (a.startswith(b) or b.startswith(a))
+
+
 @dataclass(frozen=True)
 class _Evidence:
     title: float
@@ -391,7 +457,7 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     doi = bool(f.doi[i]) and f.doi[i] == f.doi[j]
     pmid = bool(f.pmid[i]) and f.pmid[i] == f.pmid[j]
     conflicts = []
-    if f.doi[i] and f.doi[j] and not doi:
+    if _identifiers_differ(f.doi[i], f.doi[j]):
         conflicts.append("doi")
     if f.pmid[i] and f.pmid[j] and not pmid:
         conflicts.append("pmid")
@@ -408,6 +474,8 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         conflicts.append("pages")
     if f.volume[i] and f.volume[j] and f.volume[i] != f.volume[j]:
         conflicts.append("volume")
+    if f.issue[i] and f.issue[j] and not f.issue[i] & f.issue[j]:
+        conflicts.append("issue")
     if f.notice[i] != f.notice[j]:
         conflicts.append("notice")
     if f.title_numbers[i] != f.title_numbers[j]:
@@ -438,7 +506,9 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         return None
     if doi or pmid:
         rule = "doi" if doi else "pmid"
-        if ts >= 0.8 and not set(conflicts) & {"notice", "doi", "pmid"}:
+        # one title cut short or without its subtitle, the rest of the citation the same
+        truncated = ev.contained >= 0.95 and authors_match and (pages_match or volume_match)
+        if (ts >= 0.8 or truncated) and not set(conflicts) & {"notice", "doi", "pmid"}:
             return rule, "auto", max(score, 0.99)
         return f"review:{rule}", "needs_review", score
     many_authors = min(f.authors[i].count(" "), f.authors[j].count(" ")) >= 1
@@ -446,7 +516,9 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
     # the whole citation: journal, year, volume and the same range of two or more pages; the
     # authors agree or one record has none; a typo in a number of the title does not veto it
     same_range = bool(pi and pj) and pi[0] == pj[0] and pi[0][1] < pi[0][2]
-    citation = (same_issue and same_range
+    # titles clearly different within one citation are two items of one issue
+    titles_differ = ts < DIFFERENT_TITLES and ev.contained < 0.9
+    citation = (same_issue and same_range and not titles_differ
                 and (authors_match or not f.first_author[i] or not f.first_author[j])
                 and bool(f.journal[i] and f.journal[j])
                 and journals_compatible(f.journal[i], f.journal[j]))
@@ -458,12 +530,23 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
             and "cochrane" in f.journal[j]):
         return "cochrane-review-number", "auto", score
     if conflicts:
+        # two DOIs (or PMIDs) name two works (an article and its erratum among them); such a
+        # pair waits for a person only when the rest of the citation agrees (a database that
+        # gave the article its erratum's DOI, or a typo in one)
+        identified = {"doi", "pmid"} & set(conflicts)
+        if identified and not (ts >= 0.95 and authors_match and same_issue):
+            return None
         if ts >= 0.9 and (authors_match or pages_match):
-            return "review:conflict:" + "+".join(conflicts), "needs_review", score
+            return ("review:conflict:" + "+".join(conflicts), "needs_review",
+                    round(max(0.0, score - CONFLICT_PENALTY * len(conflicts)), 4))
         return None
     # a short title ("Empyema thoracis") is only certain with the whole byline and the issue
-    short_title_certain = (ts == 1.0 and many_authors and aus >= 0.9 and volume_match
-                           and year_known and yi == yj)
+    # (a notice has no byline: two notices are one when their whole citation is, issue included)
+    both_notices = f.notice[i] and f.notice[j]
+    short_title_certain = ts == 1.0 and (
+        (many_authors and aus >= 0.9 and volume_match and year_known and yi == yj)
+        or (both_notices and same_issue and bool(f.issue[i] and f.issue[j])
+            and bool(f.journal[i] and f.journal[j])))
     if ts >= 0.95 and (long_title or short_title_certain):
         if authors_match and year_known and (yi == yj or pages_match or volume_match):
             return "title+authors+year", "auto", score
@@ -483,7 +566,9 @@ def _judge(f: _Features, i: int, j: int, ev: _Evidence) -> tuple[str, str, float
         return "authors+year+volume+pages", "auto", score
     if citation:
         return "journal+year+volume+page-range", "auto", score
-    if same_issue and authors_match:
+    # clearly different titles on one page are two items (abstracts, letters); on the same
+    # range of pages they may be one article under a translated title
+    if same_issue and (authors_match or both_notices) and (same_range or not titles_differ):
         return "review:bibliographic", "needs_review", score
     if (ts >= 0.85 or ev.contained >= 0.95) and (authors_match or pages_match or volume_match):
         return "review:title", "needs_review", score
@@ -557,6 +642,22 @@ def _pair_evidence(f: _Features, a: np.ndarray, b: np.ndarray, workers: int) -> 
     return _PairScores(keep, ts[keep], authors, contained[keep])
 
 
+def _issues_trusted(f: _Features, a: np.ndarray, b: np.ndarray, title: np.ndarray) -> bool:
+    """Whether the issue field holds issue numbers: the pairs that are surely one article (the
+    same title, year, volume and first page) mostly agree on it. Some exports fill it with
+    something else (EndNote's record number in the ``number`` field), which differs between
+    the copies of every article; a set with fewer than :data:`MIN_ISSUE_PAIRS` such pairs is
+    trusted."""
+    agree = total = 0
+    for k in np.flatnonzero(title >= 0.95).tolist():
+        i, j = int(a[k]), int(b[k])
+        if (f.issue[i] and f.issue[j] and f.year[i] == f.year[j] and f.volume[i]
+                and f.volume[i] == f.volume[j] and f.page[i] and f.page[i] == f.page[j]):
+            total += 1
+            agree += bool(f.issue[i] & f.issue[j])
+    return total < MIN_ISSUE_PAIRS or 2 * agree >= total
+
+
 @dataclass(frozen=True)
 class DedupResult(Serializable):
     """Links found among ``n_records`` records, the groups the certain ones make, PRISMA counts."""
@@ -617,6 +718,8 @@ def find_duplicates(
         ev = _pair_evidence(f, a, b, workers)
         a, b = a[ev.keep], b[ev.keep]
         total = len(a)
+        if not _issues_trusted(f, a, b, ev.title):
+            f.issue = [frozenset()] * n
         if progress:
             progress(0, total)
         step = max(1, total // 100)

@@ -65,6 +65,8 @@ from evisynth.storage.errors import StorageError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "evisynth_write"
 _MISSING = object()
+#: How to make the project that is missing (the CLI's command, its import option, the API's).
+_CREATE = "`evisynth new {} --title TITLE` (or --create on import; create=True from Python)"
 
 
 @dataclass(frozen=True)
@@ -157,8 +159,8 @@ def open_project(url_or_path: str | os.PathLike[str], *, create: bool = False) -
         if not url.database or url.database == ":memory:":
             raise StorageError("a project needs a file; give a path such as review.evisynth")
         if not path.exists() and not create:
-            raise StorageError(f"no project at {path}; create one with create=True "
-                               "(evisynth init), or check the path")
+            raise StorageError(f"no project at {path}; create one with {_CREATE.format(path)}, "
+                               "or check the path")
         if not path.parent.is_dir():
             raise StorageError(f"folder {path.parent} does not exist; create it first")
     engine = _engine(url)
@@ -175,7 +177,7 @@ def open_project(url_or_path: str | os.PathLike[str], *, create: bool = False) -
                                            "but no evisynth project; use an empty database")
                     if not create:
                         raise StorageError(f"no evisynth project in {shown}; create one with "
-                                           "create=True (evisynth init)")
+                                           + _CREATE.format(shown))
                 command.upgrade(_alembic_config(conn), "head")
     except CommandError as exc:
         engine.dispose()

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from evisynth.io.records._base import MAX_ENTRIES, RawEntry, fail
+from evisynth.io.records.bibtex import split_names
 from evisynth.review.normalize import KEYS, make_record, split_authors
 from evisynth.review.records import RawField, Record
 
@@ -88,9 +89,17 @@ def parse(text: str, *, path: str, sep: str = ",") -> list[RawEntry]:
     return entries
 
 
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
 def _authors(value: str) -> list[str]:
     if ";" in value:
         return split_authors(value, ";")
+    # BibTeX style ("Zuber, J and Le Quintrec, M and others", bib-dedupe's CSVs): every name
+    # but "others" written "Surname, Initials"
+    names = [n for n in split_names(value) if n.lower() != "others"] if _AND.search(value) else []
+    if len(names) > 1 and all("," in n for n in names):
+        return names
     parts = split_authors(value, ",")
     if len(parts) > 1 and all(re.search(r"\s[A-Z](?:\.|\b)", p) for p in parts):
         return parts  # "Liu R., Adler D.G." (Embase): commas separate people
