@@ -25,6 +25,14 @@ from evisynth.storage.project import Project
 SESSION_COOKIE = "evisynth_session"
 CSRF_COOKIE = "evisynth_csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The confirmation a page shows after an action (``?done=KEY&n=N`` on the redirect).
+NOTICES = {
+    "protocol": "Protocol saved.", "outcome": "Outcome added to the protocol.",
+    "studies": "{n} studies made from the records included at full text.",
+    "join": "Studies joined into one.", "split": "Reports moved into a new study.",
+    "arm": "Arm added to {n} studies.", "values": "{n} values saved as yours.",
+    "resolved": "Discrepancy resolved: the arbiter’s value stands.", "analysis": "Analysis saved.",
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,7 @@ def render(request: Request, template: str, code: int = 200, **ctx: Any) -> HTML
     env: Environment = request.app.state.templates
     found = server.session(request.cookies.get(SESSION_COOKIE))
     csrf = found.csrf if found else request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    ctx.setdefault("notice", _notice(request))
     html = env.get_template(template).render(user=found.user if found else None, csrf=csrf, **ctx)
     response = HTMLResponse(html, status_code=code)
     response.headers["X-Frame-Options"] = "DENY"
@@ -97,6 +106,18 @@ def render(request: Request, template: str, code: int = 200, **ctx: Any) -> HTML
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="lax",
                             secure=settings.secure_cookies)
     return response
+
+
+def _notice(request: Request) -> str:
+    text = NOTICES.get(request.query_params.get("done", ""), "")
+    n = request.query_params.get("n", "")
+    return text.format(n=n if n.isdigit() else "some")
+
+
+def done(url: str, key: str, n: int | None = None) -> RedirectResponse:
+    """See ``url`` with the confirmation NOTICES[key] (303, after a POST)."""
+    sep = "&" if "?" in url else "?"
+    return back(f"{url}{sep}done={key}" + (f"&n={n}" if n is not None else ""))
 
 
 async def verify_csrf(request: Request) -> None:

@@ -47,14 +47,6 @@ def invite(ctx: Owner, role: Annotated[str, Form()]) -> Response:
     return back(f"/p/{ctx.slug}?invited={quote(token)}")
 
 
-@router.post("/p/{slug}/protocol")
-def protocol(ctx: Owner, question: Annotated[str, Form()] = "",
-             inclusion: Annotated[str, Form()] = "", exclusion: Annotated[str, Form()] = "") -> Response:
-    workspace.save_protocol(ctx.project, ctx.name, question=question, inclusion=inclusion,
-                            exclusion=exclusion)
-    return back(f"/p/{ctx.slug}")
-
-
 @router.post("/p/{slug}/members")
 def member_role(ctx: Owner, user_id: Annotated[int, Form()],
                 role: Annotated[str, Form()]) -> Response:
