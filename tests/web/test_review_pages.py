@@ -164,6 +164,8 @@ def test_an_analysis_is_saved_listed_and_run_by_the_report(app: TestClient, site
                                                   "preset": "revman5"})
     assert notice(r.text) == "Analysis saved." and str(r.url).endswith("saved=a1&done=analysis")
     assert re.search(r'<tr data-analysis="a1">.*?revman5, random, MH, τ² DL', r.text, re.S)
+    # one study, with the arbiter's 9 (not rita's 8) for the placebo events: RR = (4/50)/(9/50)
+    assert re.search(r'<dd id="estimate">0\.44 \[', r.text) and '<dd id="k">1</dd>' in r.text
     r = app.post(f"/p/{site.slug}/analyses", data={"csrf": csrf, "outcome": "mortality", "measure": "MD",
                                                   "preset": "revman5", "tau2": "nonsense"})
     assert r.status_code == 400 and "nonsense" in r.text and "must be one of" in r.text

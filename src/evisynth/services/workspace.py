@@ -22,7 +22,7 @@ from evisynth.core.results import format_p
 from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
 from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
-from evisynth.review.extraction import compare_extractions
+from evisynth.review.extraction import compare_extractions, standing_values
 from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance, Review
 from evisynth.review.rob2 import (
     ASKED_IF,
@@ -217,6 +217,8 @@ def analysis_view(project: Project, outcome: str = "", measure: str = "", model:
     if measure and measure not in MEASURES:
         raise DomainError(f"measure {measure!r} must be one of {', '.join(MEASURES)}")
     review = project.load_review()
+    # the values that stand (agreed, or the arbiter's), as the report pools them
+    review = replace(review, values=standing_values(review.values, project.load_resolutions())[0])
     outcomes = tuple((o.id, o.name_en or o.name) for o in review.outcomes)
     if saved:
         spec = next((a for a in review.analyses if a.id == saved), None)
@@ -249,9 +251,9 @@ def _pooled_view(review: Review, spec: AnalysisSpec, synthesis: SynthesisResult,
     forest, heterogeneity = "", {}
     result = synthesis.result
     if result is not None and result.overall is not None:
-        e = result.overall
-        heterogeneity = {"k": str(e.k), "estimate": _fmt(e.estimate),
-                         "ci": f"{_fmt(e.ci_low)} to {_fmt(e.ci_high)}", "p": format_p(e.p),
+        e, shown = result.overall, result.display_scale.transform  # ratios as ratios, not logs
+        heterogeneity = {"k": str(e.k), "estimate": _fmt(shown(e.estimate)),
+                         "ci": f"{_fmt(shown(e.ci_low))} to {_fmt(shown(e.ci_high))}", "p": format_p(e.p),
                          "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
                          "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": spec.tau2}
         if result.k > 1:
