@@ -71,6 +71,11 @@ class StudiesView:
     studies: tuple[Study, ...]
     waiting: int
 
+    @property
+    def splittable(self) -> tuple[Study, ...]:
+        """The studies with more than one report."""
+        return tuple(s for s in self.studies if len(s.reports) > 1)
+
 
 def studies_view(project: Project) -> StudiesView:
     review = project.load_review()
