@@ -14,6 +14,7 @@ from evisynth.services import screening as screening_services
 from evisynth.services.accounts import Server
 from evisynth.web import Settings, create_app
 from tests.web.conftest import CHEAP, Site, build_site, sign_in
+from tests.web.test_screening_web import PDF
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +156,28 @@ def test_two_extractors_fill_one_form_blinded_and_the_arbiter_resolves(app: Test
     csrf = sign_in(app, "rui")
     r = app.post(f"/p/{site.slug}/extraction/{study}", data={"csrf": csrf})
     assert r.status_code == 400 and "no number was filled in" in r.text
+
+
+def test_the_form_shows_the_uploaded_pdf_beside_it(app: TestClient, site: Site) -> None:
+    study = _study_ids(app, site)[0]
+    csrf = sign_in(app, "rui")
+    assert 'id="pdf"' not in app.get(f"/p/{site.slug}/extraction/{study}").text
+    r = app.post(f"/p/{site.slug}/fulltext/{site.record_ids[0]}", data={"csrf": csrf},
+                 files={"file": ("trial.pdf", PDF, "application/pdf")})
+    assert r.status_code == 200
+    page = app.get(f"/p/{site.slug}/extraction/{study}").text
+    assert f'<iframe id="pdf" src="/p/{site.slug}/fulltext/{site.record_ids[0]}"' in page
+
+
+def test_a_study_characteristic_is_saved_for_subgroups(app: TestClient, site: Site) -> None:
+    study = _study_ids(app, site)[0]
+    csrf = sign_in(app, "rita")
+    form = {"csrf": csrf, "study": study, "name": "blinding", "value": "double blind"}
+    r = app.post(f"/p/{site.slug}/studies/characteristics", data=form)
+    assert notice(r.text) == "Study characteristic saved."
+    assert '<td class="characteristics">blinding: double blind</td>' in r.text
+    r = app.post(f"/p/{site.slug}/studies/characteristics", data={"csrf": csrf, "study": study, "name": " "})
+    assert r.status_code == 400 and "name is empty" in r.text
 
 
 def test_an_analysis_is_saved_listed_and_run_by_the_report(app: TestClient, site: Site) -> None:

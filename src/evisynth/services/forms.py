@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from evisynth.review.errors import DomainError
 from evisynth.review.model import ExtractedValue, Outcome, Review, Study
 from evisynth.services import studies as study_services
+from evisynth.storage import screening as screening_store
 from evisynth.storage.project import Project
 
 #: The outcome types offered on the protocol page (the command line's --kind values).
@@ -94,6 +95,13 @@ def add_arm(project: Project, actor: str, *, label: str, role: str, study: str =
                                   studies=(study,) if study else (), n=n).ids
 
 
+def set_characteristic(project: Project, actor: str, *, study: str, name: str, value: str) -> None:
+    """A study characteristic (``blinding`` = ``double blind``): what subgroups are made of."""
+    if not name.strip():
+        raise DomainError("the characteristic's name is empty; e.g. blinding, setting, country")
+    study_services.set_study(project, study, actor, characteristics={name.strip(): value.strip()})
+
+
 # -- extraction ----------------------------------------------------------------------------
 
 
@@ -123,13 +131,15 @@ class OutcomeRows:
 
 @dataclass(frozen=True)
 class ExtractionForm:
-    """A study's form: its outcomes' rows, how many values the extractor has entered, and the
-    next study in the list (None after the last)."""
+    """A study's form: its outcomes' rows, how many values the extractor has entered, the
+    next study in the list (None after the last), and the record ids of its reports whose PDF
+    was uploaded (shown beside the form)."""
 
     study: Study
     outcomes: tuple[OutcomeRows, ...]
     entered: int
     next: Study | None
+    pdfs: tuple[int, ...] = ()
 
 
 def _field(outcome: str, arm: str, statistic: str) -> str:
@@ -155,7 +165,9 @@ def extraction_form(project: Project, study_id: str, extractor: str) -> Extracti
         rows.append(OutcomeRows(o, timepoint, arms, study_wide, first.report if first else "",
                                 first.location if first else "", first.quote if first else ""))
     after = review.studies[review.studies.index(study) + 1:]
-    return ExtractionForm(study, tuple(rows), len(mine), after[0] if after else None)
+    files = {rid for rid, ft in screening_store.full_texts(project).items() if ft.kind == "file"}
+    pdfs = tuple(int(r.id) for r in study.reports if r.id.isdigit() and int(r.id) in files)
+    return ExtractionForm(study, tuple(rows), len(mine), after[0] if after else None, pdfs)
 
 
 def _usual_timepoint(review: Review, outcome: str) -> str:

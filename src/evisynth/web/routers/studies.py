@@ -38,6 +38,13 @@ def split(ctx: Screener, study: Annotated[str, Form()], report: Annotated[list[s
     return done(f"/p/{ctx.slug}/studies", "split")
 
 
+@router.post("/p/{slug}/studies/characteristics")
+def set_characteristic(ctx: Screener, study: Annotated[str, Form()], name: Annotated[str, Form()],
+                       value: Annotated[str, Form()] = "") -> Response:
+    forms.set_characteristic(ctx.project, ctx.name, study=study, name=name, value=value)
+    return done(f"/p/{ctx.slug}/studies", "characteristic")
+
+
 @router.post("/p/{slug}/studies/arms")
 def add_arm(ctx: Screener, label: Annotated[str, Form()], role: Annotated[str, Form()],
             study: Annotated[str, Form()] = "", n: Annotated[int | None, Form()] = None) -> Response:
