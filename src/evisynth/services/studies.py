@@ -320,9 +320,17 @@ def extract_csv(project: ProjectRef, path: str | os.PathLike[str], extractor: st
     if not rows:
         raise DomainError(f"{path}: no values below the header")
 
+    return extract_rows(project, rows, extractor, actor, replace_values=replace_values,
+                        where=f"{path}, line", first=2)
+
+
+def extract_rows(project: ProjectRef, rows: Sequence[Mapping[str, str]], extractor: str, actor: str, *,
+                 replace_values: bool = False, where: str = "row", first: int = 1) -> Change:
+    """Store one extractor's values (each row: a CSV row's fields), all or none; a message
+    names the row as ``where`` and its number (counted from ``first``)."""
     def make(review: Review) -> list[ExtractedValue]:
-        return [_value(review, row, extractor, f"{path}, line {line}")
-                for line, row in enumerate(rows, start=2)]
+        return [_value(review, row, extractor, f"{where} {line}")
+                for line, row in enumerate(rows, start=first)]
 
     with opened(project) as p:
         return _store_values(p, make, extractor, actor, replace_values)

@@ -22,7 +22,7 @@ from evisynth.core.results import format_p
 from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
 from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
-from evisynth.review.extraction import compare_extractions
+from evisynth.review.extraction import compare_extractions, standing_values
 from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance, Review
 from evisynth.review.rob2 import (
     ASKED_IF,
@@ -44,6 +44,7 @@ from evisynth.review.screening import (
     visible_events,
 )
 from evisynth.services import screening as screening_services
+from evisynth.services.forms import visible_values
 from evisynth.storage import records as record_store
 from evisynth.storage import screening as screening_store
 from evisynth.storage.bundle import Appraisals
@@ -195,6 +196,8 @@ class AnalysisView:
     synthesis: SynthesisResult | None
     forest: str
     heterogeneity: dict[str, str]
+    analyses: tuple[AnalysisSpec, ...] = ()
+    saved: AnalysisSpec | None = None
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -202,9 +205,11 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def analysis_view(project: Project, outcome: str = "", measure: str = "", model: str = "random",
-                  preset: str = "revman5") -> AnalysisView:
+                  preset: str = "revman5", saved: str = "") -> AnalysisView:
     """Pool ``outcome`` (default: the first planned analysis) with the measure, model and
-    preset chosen; the time point and studies follow the planned analysis of that outcome."""
+    preset chosen; the time point and studies follow the planned analysis of that outcome.
+    ``saved``: show that saved analysis instead, pooled with its own settings (as the report
+    pools it)."""
     if preset not in PRESETS:
         raise DomainError(f"preset {preset!r} must be revman5 or metafor")
     if model not in MODELS:
@@ -212,12 +217,20 @@ def analysis_view(project: Project, outcome: str = "", measure: str = "", model:
     if measure and measure not in MEASURES:
         raise DomainError(f"measure {measure!r} must be one of {', '.join(MEASURES)}")
     review = project.load_review()
+    # the values that stand (agreed, or the arbiter's), as the report pools them
+    review = replace(review, values=standing_values(review.values, project.load_resolutions())[0])
     outcomes = tuple((o.id, o.name_en or o.name) for o in review.outcomes)
+    if saved:
+        spec = next((a for a in review.analyses if a.id == saved), None)
+        if spec is None:
+            raise DomainError(f"no saved analysis {saved!r}; choose one of the list")
+        view = _pooled_view(review, spec, synthesise(review, spec), outcomes, spec.preset)
+        return replace(view, analyses=review.analyses, saved=spec)
     planned = {a.outcome: a for a in review.analyses}
     first = review.analyses[0].outcome if review.analyses else (outcomes[0][0] if outcomes else "")
     outcome = outcome or first
     if not outcome:
-        return AnalysisView(outcomes, "", "", measure, model, preset, None, "", {})
+        return AnalysisView(outcomes, "", "", measure, model, preset, None, "", {}, review.analyses)
     if outcome not in {o for o, _ in outcomes}:
         raise DomainError(f"outcome {outcome!r} is not in this review; choose one of the list")
     kind = next(o.kind for o in review.outcomes if o.id == outcome)
@@ -230,12 +243,17 @@ def analysis_view(project: Project, outcome: str = "", measure: str = "", model:
     if synthesis.result is not None:  # the same table, pooled under the preset's conventions
         frame = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id"])
         synthesis = replace(synthesis, result=pool(frame, measure=spec.measure, model=model, preset=preset))
+    return replace(_pooled_view(review, spec, synthesis, outcomes, preset), analyses=review.analyses)
+
+
+def _pooled_view(review: Review, spec: AnalysisSpec, synthesis: SynthesisResult,
+                 outcomes: tuple[tuple[str, str], ...], preset: str) -> AnalysisView:
     forest, heterogeneity = "", {}
     result = synthesis.result
     if result is not None and result.overall is not None:
-        e = result.overall
-        heterogeneity = {"k": str(e.k), "estimate": _fmt(e.estimate),
-                         "ci": f"{_fmt(e.ci_low)} to {_fmt(e.ci_high)}", "p": format_p(e.p),
+        e, shown = result.overall, result.display_scale.transform  # ratios as ratios, not logs
+        heterogeneity = {"k": str(e.k), "estimate": _fmt(shown(e.estimate)),
+                         "ci": f"{_fmt(shown(e.ci_low))} to {_fmt(shown(e.ci_high))}", "p": format_p(e.p),
                          "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
                          "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": spec.tau2}
         if result.k > 1:
@@ -243,8 +261,8 @@ def analysis_view(project: Project, outcome: str = "", measure: str = "", model:
                                                                 errors="ignore")
             fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language)
             forest = "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
-    return AnalysisView(outcomes, outcome, spec.timepoint, spec.measure, model, preset, synthesis, forest,
-                        heterogeneity)
+    return AnalysisView(outcomes, spec.outcome, spec.timepoint, spec.measure, spec.model, preset, synthesis,
+                        forest, heterogeneity)
 
 
 @dataclass(frozen=True)
@@ -256,23 +274,29 @@ class ExtractionView:
     comparison: dict[str, Any] | None
 
 
-def extraction_view(project: Project, first: str = "", second: str = "") -> ExtractionView:
+def extraction_view(project: Project, first: str = "", second: str = "", *,
+                    viewer: str | None = None) -> ExtractionView:
     """The form's choices (built from the protocol's outcome list and the studies' arms), the
-    values entered, and the discrepancies between two extractors side by side."""
+    values entered, and the discrepancies between two extractors side by side, each with the
+    arbiter's value where one was given. ``viewer``: an extractor, blinded (their own values,
+    and another's only for the keys they entered too); None shows every value."""
     review = project.load_review()
+    values = review.values if viewer is None else visible_values(review.values, viewer)
     extractors = tuple(sorted({v.provenance.extractor for v in review.values}))
+    resolved = {r.key: r.value for r in project.load_resolutions()}
     comparison = None
     if first and second:
-        c = compare_extractions(review.values, first, second)
+        c = compare_extractions(values, first, second)
         comparison = {"first": first, "second": second, "agreed": len(c.agreed),
                       "keys_compared": c.keys_compared, "agreement": c.agreement,
                       "discrepancies": [{"key": "/".join(d.key), "kind": d.kind,
                                          "first": None if d.first is None else d.first.value,
-                                         "second": None if d.second is None else d.second.value}
+                                         "second": None if d.second is None else d.second.value,
+                                         "resolved": resolved.get(d.key)}
                                         for d in c.discrepancies]}
     return ExtractionView(
         tuple((s.id, s.label, tuple((a.id, a.label) for a in s.arms)) for s in review.studies),
-        tuple((o.id, o.name_en or o.name) for o in review.outcomes), extractors, review.values, comparison)
+        tuple((o.id, o.name_en or o.name) for o in review.outcomes), extractors, values, comparison)
 
 
 def enter_value(project: Project, *, study: str, arm: str, outcome: str, timepoint: str, statistic: str,
@@ -524,9 +548,15 @@ def criteria_text(criteria: Sequence[Criterion]) -> str:
 
 
 def save_protocol(project: Project, actor: str, *, question: str, inclusion: str,
-                  exclusion: str) -> None:
-    """Change the protocol's question and criteria (one per line, ``ID: text``)."""
+                  exclusion: str, picos: Mapping[str, str | None] | None = None) -> None:
+    """Change the protocol's question, criteria (one per line, ``ID: text``) and the PICOS
+    fields given in ``picos`` (population, intervention, comparator, study_design; outcomes
+    one per line; None keeps a field)."""
     review = project.load_review()
+    given: dict[str, Any] = {k: v.strip() for k, v in (picos or {}).items() if v is not None}
+    if "outcomes" in given:
+        given["outcomes"] = tuple(line.strip() for line in given["outcomes"].splitlines() if line.strip())
     protocol = replace(review.protocol, question=question.strip(), inclusion=_criteria_lines(inclusion, "I"),
-                       exclusion=_criteria_lines(exclusion, "E"))
+                       exclusion=_criteria_lines(exclusion, "E"),
+                       picos=replace(review.protocol.picos, **given))
     project.save_review(replace(review, protocol=protocol), actor)

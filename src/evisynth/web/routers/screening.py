@@ -1,0 +1,82 @@
+"""Screening (title/abstract and full text), conflicts for the arbiter, full-text PDFs."""
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from evisynth.services import screening as screening_services
+from evisynth.services import workspace
+from evisynth.storage.errors import StorageError
+from evisynth.web.deps import Arbiter, Member, Page, Screener, SettingsDep, back, read_upload, render
+
+router = APIRouter()
+
+#: Reasons offered for an exclusion when the protocol lists no exclusion criteria.
+DEFAULT_REASONS = ("wrong population", "wrong intervention", "wrong comparator", "wrong outcome",
+                   "wrong study design", "duplicate publication", "other")
+DECISIONS = ("include", "exclude", "maybe")
+
+
+@router.get("/p/{slug}/screen", response_class=HTMLResponse)
+def screen(request: Request, ctx: Screener, stage: str = "ta", record: int | None = None,
+           last: int | None = None, order: str = "id") -> HTMLResponse:
+    if order not in ("id", "relevance"):
+        raise Page(400, "order must be id or relevance")
+    view = workspace.screen_view(ctx.project, ctx.name, stage, prefer=record,
+                                 relevance=order == "relevance")
+    reasons = [(c.id, c.text) for c in view.exclusion] or [(r, r) for r in DEFAULT_REASONS]
+    return render(request, "screen.html", ctx=ctx, view=view, reasons=reasons, last=last, order=order)
+
+
+@router.post("/p/{slug}/screen")
+def decide(ctx: Screener, record_id: Annotated[int, Form()], decision: Annotated[str, Form()],
+           stage: Annotated[str, Form()] = "ta", reason: Annotated[str, Form()] = "",
+           order: Annotated[str, Form()] = "id") -> Response:
+    if decision not in DECISIONS:
+        raise Page(400, f"decision must be one of {', '.join(DECISIONS)}")
+    try:
+        screening_services.decide(ctx.project, record_id, stage, ctx.name, decision,
+                                  reason if decision == "exclude" else "")
+    except StorageError as exc:
+        raise Page(409, str(exc)) from exc
+    return back(f"/p/{ctx.slug}/screen?stage={quote(stage)}&last={record_id}&order={quote(order)}")
+
+
+@router.post("/p/{slug}/screen/undo")
+def undo(ctx: Screener, record_id: Annotated[int, Form()], stage: Annotated[str, Form()] = "ta",
+         order: Annotated[str, Form()] = "id") -> Response:
+    workspace.undo(ctx.project, ctx.name, stage, record_id)
+    return back(f"/p/{ctx.slug}/screen?stage={quote(stage)}&record={record_id}&order={quote(order)}")
+
+
+@router.get("/p/{slug}/conflicts", response_class=HTMLResponse)
+def conflict_page(request: Request, ctx: Arbiter, stage: str | None = None) -> HTMLResponse:
+    return render(request, "conflicts.html", ctx=ctx,
+                  conflicts=workspace.conflict_views(ctx.project, stage))
+
+
+@router.post("/p/{slug}/conflicts")
+def resolve(ctx: Arbiter, record_id: Annotated[int, Form()], stage: Annotated[str, Form()],
+            decision: Annotated[str, Form()], reason: Annotated[str, Form()] = "") -> Response:
+    if decision not in ("include", "exclude"):
+        raise Page(400, "an arbiter includes or excludes")
+    screening_services.resolve(ctx.project, record_id, stage, ctx.name, decision, reason)
+    return back(f"/p/{ctx.slug}/conflicts")
+
+
+@router.post("/p/{slug}/fulltext/{record_id}")
+async def upload_pdf(settings: SettingsDep, ctx: Screener, record_id: int, file: UploadFile,
+                     stage: Annotated[str, Form()] = "ft") -> Response:
+    data = await read_upload(settings, file)
+    workspace.attach_pdf(ctx.project, ctx.server.files_dir(ctx.slug), record_id, data, ctx.name,
+                         max_bytes=settings.max_upload_bytes)
+    return back(f"/p/{ctx.slug}/screen?stage={quote(stage)}&record={record_id}")
+
+
+@router.get("/p/{slug}/fulltext/{record_id}")
+def show_pdf(ctx: Member, record_id: int) -> Response:
+    path = workspace.pdf_of(ctx.project, ctx.server.files_dir(ctx.slug), record_id)
+    return FileResponse(path, media_type="application/pdf",
+                        headers={"Content-Disposition": "inline", "X-Content-Type-Options": "nosniff"})
