@@ -22,14 +22,15 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from evisynth.core.errors import InputError
-from evisynth.io.errors import ImportFormatError
 from evisynth.review.appraisal import ROB1_DOMAINS
 from evisynth.review.errors import DomainError
 from evisynth.services import screening as screening_services
 from evisynth.services import workspace
 from evisynth.services.accounts import AuthError, Server, SessionInfo, ThrottledError
 from evisynth.storage.errors import StorageError
+from evisynth.web.errors import install_error_pages, web_message
+from evisynth.web.headers import install_headers
+from evisynth.web.limits import limit_fields
 
 SESSION_COOKIE = "evisynth_session"
 CSRF_COOKIE = "evisynth_csrf"
@@ -47,12 +48,14 @@ class Settings:
     """``data_dir``: the server's folder (accounts, projects, uploads); ``database``: a
     PostgreSQL URL for the accounts instead of ``data_dir/server.evisynth``;
     ``secure_cookies``: send cookies over HTTPS only (turn off only for http on loopback);
-    ``max_upload_bytes``: the largest upload accepted."""
+    ``max_upload_bytes``: the largest upload accepted; ``trusted_proxies``: the reverse
+    proxies (IP addresses or networks) whose X-Forwarded-For/-Proto are believed."""
 
     data_dir: Path
     database: str | None = None
     secure_cookies: bool = True
     max_upload_bytes: int = 25 * 1024 * 1024
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def create_app(settings: Settings) -> FastAPI:
         if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
             raise HTTPException(403, "the form's security token is missing or stale; reload the page")
 
-    app = FastAPI(title="evisynth", lifespan=lifespan, dependencies=[Depends(verify_csrf)],
+    app = FastAPI(title="evisynth", lifespan=lifespan,
+                  dependencies=[Depends(verify_csrf), Depends(limit_fields)],
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.server = server
     app.mount("/static", StaticFiles(packages=[("evisynth.web", "static")]), name="static")
@@ -115,23 +119,16 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(_Page)
     async def _page(request: Request, exc: _Page) -> HTMLResponse:
-        return render(request, "error.html", exc.status, message=exc.message, status=exc.status)
+        return render(request, "error.html", exc.status, message=web_message(exc.message), status=exc.status)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
-        if exc.status_code in (302, 303):
-            return RedirectResponse(exc.headers["Location"] if exc.headers else "/", exc.status_code)
-        return render(request, "error.html", exc.status_code, message=str(exc.detail), status=exc.status_code)
-
-    for kind in (DomainError, StorageError, InputError, ImportFormatError):
-        @app.exception_handler(kind)
-        async def _domain(request: Request, exc: Exception) -> HTMLResponse:
-            return render(request, "error.html", 400, message=str(exc), status=400)
+    install_error_pages(app, render)
+    install_headers(app, settings.trusted_proxies)
 
     def signed_in(request: Request) -> SessionInfo:
         found = server.session(request.cookies.get(SESSION_COOKIE))
         if found is None:
-            raise HTTPException(303, headers={"Location": "/login?next=" + quote(request.url.path)})
+            wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise HTTPException(303, headers={"Location": "/login?next=" + quote(wanted, safe="/")})
         return found
 
     User = Annotated[SessionInfo, Depends(signed_in)]
