@@ -226,3 +226,41 @@ def test_signing_in_keeps_the_query_string_of_next(app: TestClient, site: Site) 
     r = app.post("/login", data={"name": "rita", "password": PASSWORD, "csrf": token, "next": wanted},
                  follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == wanted
+
+
+def test_an_unexpected_error_is_an_html_page_that_tells_nothing_of_the_server(
+        site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from evisynth.services import workspace
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError(f"cannot open {site.data_dir}/projects/secret.evisynth")
+
+    monkeypatch.setattr(workspace, "prisma_counts", broken)
+    with TestClient(create_app(Settings(site.data_dir)), base_url="https://testserver",
+                    raise_server_exceptions=False) as client:
+        sign_in(client, "rui")
+        page = _html_error(client.get(f"/p/{site.slug}/prisma"), 500)
+    assert "something went wrong on the server" in page
+    assert "secret" not in page and "RuntimeError" not in page
+    assert "secret.evisynth" in caplog.text  # the owner finds it in the log
+
+
+@pytest.mark.parametrize(("message", "shown"), [
+    ("/srv/team/projects/trial.evisynth: the database is locked", "this project: the database is locked"),
+    ("cannot open the project '/srv/team/projects/trial.evisynth'", "cannot open this project"),
+    ("no record 5 in project /srv/a b/trial.evisynth; nothing was stored", "no record 5 in this project; "
+     "nothing was stored"),
+    ("/tmp/tmpab12/upload.ris, line 3: the file is not valid utf-8 (byte 7); pass the right --encoding",
+     "the uploaded file, line 3: the file is not valid utf-8 (byte 7); save the file as UTF-8 text and "
+     "upload it again"),
+    ("cannot tell the format of this .txt; pass --format with one of ris, nbib",
+     "cannot tell the format of this .txt; give the file the extension of its format, one of ris, nbib"),
+    ("no study 'X' (evisynth study list)", "no study 'X'"),
+    ("value refused; run evisynth extract set --replace to change it; nothing was stored",
+     "value refused; nothing was stored"),
+    ("cannot read team/projects/trial.evisynth", "cannot read this project"),
+    ("CSV/TSV/XLSX only, and/or 1/2 of it", "CSV/TSV/XLSX only, and/or 1/2 of it")])
+def test_web_messages_drop_paths_and_command_line_advice(message: str, shown: str) -> None:
+    from evisynth.web.errors import web_message
+
+    assert web_message(message, server_folders=(Path("/srv/a b"), Path("team"))) == shown

@@ -28,7 +28,7 @@ from evisynth.services import screening as screening_services
 from evisynth.services import workspace
 from evisynth.services.accounts import AuthError, Server, SessionInfo, ThrottledError
 from evisynth.storage.errors import StorageError
-from evisynth.web.errors import install_error_pages, web_message
+from evisynth.web.errors import install_error_pages
 from evisynth.web.headers import install_headers
 from evisynth.web.limits import limit_fields
 
@@ -72,10 +72,8 @@ class Context:
         return self.session.user.name
 
 
-class _Page(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+class _Page(HTTPException):
+    """An error page: ``_Page(status, message)`` (rendered by ``web.errors``)."""
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -117,11 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
                                 secure=settings.secure_cookies)
         return response
 
-    @app.exception_handler(_Page)
-    async def _page(request: Request, exc: _Page) -> HTMLResponse:
-        return render(request, "error.html", exc.status, message=web_message(exc.message), status=exc.status)
-
-    install_error_pages(app, render)
+    install_error_pages(app, render, server_folders=(settings.data_dir,))
     install_headers(app, settings.trusted_proxies)
 
     def signed_in(request: Request) -> SessionInfo:

@@ -11,10 +11,12 @@ temporary upload) and command-line advice (``evisynth records list``, ``--encodi
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
-from typing import Any
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -47,7 +49,9 @@ WEB_ADVICE = (
     (re.compile(r"\s*\((?:see |run )?evisynth [^)]*\)"), ""),
 )
 #: An absolute path (two parts at least), as an error message quotes a file.
-_PATH = re.compile(r"""(?<![\w.~/])/(?:[^\s'"<>;,()/]+/)+[^\s'"<>;,()/]*""")
+_PATH = re.compile(r"""(?<![\w.~/])/(?:[^\s'"<>:;,()/]+/)+[^\s'"<>:;,()/]*""")
+#: A project's database named in a message (what a web user knows as "this project").
+_PROJECT = re.compile(r"(?<![\w/.~-])(in )?(?:the )?(?:project )?'?[^\s'\":;]*\.evisynth\b'?")
 #: A clause that still gives command-line advice after WEB_ADVICE (a '--option' or a command).
 _CLI_CLAUSE = re.compile(r"--[a-z][\w-]*|\bevisynth [a-z]+ [a-z]+")
 
@@ -61,11 +65,16 @@ def _place(path: str) -> str:
     return name or "a folder on the server"
 
 
-def web_message(text: str) -> str:
-    """``text`` without server paths and with web advice in place of command-line advice."""
+def web_message(text: str, server_folders: Sequence[Path] = ()) -> str:
+    """``text`` without server paths and with web advice in place of command-line advice.
+    ``server_folders``: folders whose paths may appear, relative or with spaces (the data
+    folder); the temporary folder is always one."""
+    for folder in (*server_folders, Path(tempfile.gettempdir())):
+        for form in sorted({str(folder), str(folder.resolve())}, key=len, reverse=True):
+            text = text.replace(form + os.sep, "/")
     for pattern, advice in WEB_ADVICE:
         text = pattern.sub(advice, text)
-    text = re.sub(r"(?:in |the )?project '?(/[^\s']+\.evisynth)'?", "in this project", text)
+    text = _PROJECT.sub(lambda m: f"{m.group(1) or ''}this project", text)
     text = _PATH.sub(lambda m: _place(m.group(0)), text)
     head, *rest = text.split("; ")
     return "; ".join([head, *(clause for clause in rest if not _CLI_CLAUSE.search(clause))])
@@ -85,11 +94,13 @@ def _field_errors(exc: RequestValidationError) -> str:
     return "; ".join(out) + "; go back, correct the form and send it again"
 
 
-def install_error_pages(app: FastAPI, render: Render) -> None:
-    """Answer every error with ``error.html`` rendered by ``render`` (the app's page renderer)."""
+def install_error_pages(app: FastAPI, render: Render, server_folders: Sequence[Path] = ()) -> None:
+    """Answer every error with ``error.html`` rendered by ``render`` (the app's page renderer);
+    ``server_folders``: as for ``web_message``."""
 
-    def page(request: Request, status: int, message: str, **extra: Any) -> HTMLResponse:
-        return render(request, "error.html", status, message=web_message(message), status=status, **extra)
+    def page(request: Request, status: int, message: str) -> HTMLResponse:
+        return render(request, "error.html", status, message=web_message(message, server_folders),
+                      status=status)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
