@@ -126,6 +126,17 @@ def test_oversized_form_fields_are_refused_before_anything_is_stored(app: TestCl
     assert _server(app).project(site.slug).load_review().protocol == criteria
 
 
+def test_a_form_too_large_to_read_is_refused_as_it_arrives(app: TestClient) -> None:
+    from evisynth.web.limits import MAX_FORM_BYTES
+
+    app.cookies.clear()
+    token = csrf_of(app.get("/login").text)
+    body = f"csrf={token}&name=olga&password=x&notes=".encode() + b"a" * MAX_FORM_BYTES
+    page = _html_error(app.post("/login", content=body,
+                                headers={"content-type": "application/x-www-form-urlencoded"}), 413)
+    assert f"the form is larger than {MAX_FORM_BYTES // 2**20} MiB" in page
+
+
 def _invitation(app: TestClient, site: Site) -> str:
     csrf = sign_in(app, "olga")
     r = app.post(f"/p/{site.slug}/invite", data={"csrf": csrf, "role": "reviewer"}, follow_redirects=False)

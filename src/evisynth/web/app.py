@@ -30,7 +30,7 @@ from evisynth.services.accounts import AuthError, Server, SessionInfo, Throttled
 from evisynth.storage.errors import StorageError
 from evisynth.web.errors import install_error_pages
 from evisynth.web.headers import install_headers
-from evisynth.web.limits import limit_fields
+from evisynth.web.limits import FormSizeLimit, limit_fields
 
 SESSION_COOKIE = "evisynth_session"
 CSRF_COOKIE = "evisynth_csrf"
@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     install_error_pages(app, render, server_folders=(settings.data_dir,))
     install_headers(app, settings.trusted_proxies)
+    app.add_middleware(FormSizeLimit)
 
     def signed_in(request: Request) -> SessionInfo:
         found = server.session(request.cookies.get(SESSION_COOKIE))
