@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -18,7 +20,7 @@ from evisynth.cli.main import run
 from evisynth.services.accounts import MAX_FAILURES, Server
 from evisynth.storage import accounts as store
 from evisynth.web import Settings, create_app
-from tests.web.conftest import PASSWORD, Site, csrf_of, free_port, sign_in, start_server, stop_server
+from tests.web.conftest import CHEAP, PASSWORD, Site, csrf_of, free_port, sign_in, start_server, stop_server
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -159,6 +161,33 @@ def test_the_invitation_page_refuses_look_alike_names_and_weak_passwords(
     assert why in page
     assert app.get(f"/invite/{token}").status_code == 200  # still unused
     assert store.user_by_name(_server(app).accounts, "newbie") is None
+
+
+def test_one_invitation_posted_four_times_at_once_to_a_real_server_makes_one_account(tmp_path: Path) -> None:
+    port = free_port()
+    proc = start_server(tmp_path, port, owner="olga")
+    server = Server(tmp_path, hasher=CHEAP)  # beside the running server, as its owner would
+    try:
+        olga = store.user_by_name(server.accounts, "olga")
+        assert olga is not None
+        token = server.invite(server.create_project(olga, "Trial"), olga, "reviewer")
+        start = threading.Barrier(4)
+
+        def accept(i: int) -> int:
+            with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+                found = CSRF.search(c.get(f"/invite/{token}").text)
+                assert found
+                start.wait()
+                form = {"csrf": found.group(1), "name": f"nina{i}", "password": PASSWORD}
+                return c.post(f"/invite/{token}", data=form, follow_redirects=False).status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            codes = sorted(pool.map(accept, range(4)))
+        assert codes == [303, 400, 400, 400]
+        assert len(store.user_names(server.accounts)) == 2  # olga and one nina
+    finally:
+        server.close()
+        stop_server(proc)
 
 
 def test_the_owner_cannot_demote_herself_by_a_direct_post(app: TestClient, site: Site) -> None:
