@@ -30,13 +30,19 @@ def serve(
     secure_cookies: Annotated[bool | None, typer.Option(
         "--secure-cookies/--no-secure-cookies",
         help="Send cookies over HTTPS only (default: on, except for plain http on loopback).")] = None,
+    trusted_proxy: Annotated[list[str] | None, typer.Option(
+        help="A reverse proxy (IP or network) whose X-Forwarded-For is believed; repeat for "
+             "several. Default: none, the connecting address is the client's.",
+        metavar="IP")] = None,
 ) -> None:
     """Serve the web application (screening, conflicts, PRISMA) from DATA_DIR."""
     from rich.console import Console
 
     from evisynth.services.accounts import Server
+    from evisynth.web.headers import trusted_proxies
 
     console = Console(stderr=True)
+    proxies = tuple(trusted_proxies(trusted_proxy or ()))  # checked before anything is stored
     data_dir.mkdir(parents=True, exist_ok=True)
     server = Server(data_dir, database)
     try:
@@ -56,6 +62,8 @@ def serve(
     from evisynth.web import Settings, create_app
 
     secure = host not in LOOPBACK if secure_cookies is None else secure_cookies
-    app = create_app(Settings(data_dir, database, secure_cookies=secure))
+    app = create_app(Settings(data_dir, database, secure_cookies=secure,
+                              trusted_proxies=proxies))
     console.print(f"evisynth serving {data_dir} on http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes the named proxies only
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

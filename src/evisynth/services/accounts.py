@@ -24,8 +24,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from evisynth.review.errors import DomainError
 from evisynth.review.model import Protocol, Review
+from evisynth.services.passwords import MAX_NAME, MAX_PASSWORD, normalise_name, password_problem, skeleton
 from evisynth.storage import accounts as store
-from evisynth.storage.accounts import Member, User, WebProject
+from evisynth.storage.accounts import INVITATION_USED, Member, User, WebProject
 from evisynth.storage.errors import StorageError
 from evisynth.storage.project import Project, open_project
 
@@ -37,8 +38,8 @@ MAX_FAILURES = 5
 #: ... within this window refuse further attempts until the window has passed.
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=12)
-MIN_PASSWORD = 8
-_NAME = re.compile(r"^[\w.@-]{1,64}$")
+MAX_TITLE = 300
+_NAME = re.compile(rf"[\w.@-]{{1,{MAX_NAME}}}")
 # A hash to verify against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = PasswordHasher().hash("not a password of anyone")
 
@@ -93,11 +94,28 @@ class Server:
     # -- accounts ---------------------------------------------------------------------
 
     def create_user(self, name: str, password: str, *, is_admin: bool = False) -> User:
-        if not _NAME.match(name):
-            raise DomainError(f"account name {name!r}: use 1–64 letters, digits, '.', '@', '_' or '-'")
-        if len(password) < MIN_PASSWORD:
-            raise DomainError(f"the password needs at least {MIN_PASSWORD} characters")
+        name = self._new_name(name, password)
         return store.add_user(self.accounts, name, self.hasher.hash(password), is_admin=is_admin, actor=name)
+
+    def _new_name(self, name: str, password: str) -> str:
+        """``name`` as it will be stored (NFKC), once it and ``password`` pass the rules:
+        a valid name, not confusable with an existing account's, a password of the policy."""
+        name = normalise_name(name)
+        if not _NAME.fullmatch(name):
+            shown = name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…"
+            raise DomainError(f"account name {shown!r}: use 1–{MAX_NAME} letters, digits, '.', '@', '_' "
+                              "or '-'")
+        problem = password_problem(password, name)
+        if problem:
+            raise DomainError(problem)
+        look = skeleton(name)
+        for other in store.user_names(self.accounts):
+            if other == name:
+                raise DomainError(f"there is already an account named {name!r}; choose another name")
+            if skeleton(other) == look:
+                raise DomainError(f"account name {name!r} looks like the existing account {other!r}; "
+                                  "choose a name that cannot be mistaken for it")
+        return name
 
     def create_owner(self, name: str, password: str) -> User:
         """The server's first account: it may create projects (``serve --create-owner``)."""
@@ -109,6 +127,10 @@ class Server:
     def login(self, name: str, password: str, ip: str) -> str:
         """A new session token for the account; AuthError/ThrottledError otherwise."""
         now = dt.datetime.now(dt.UTC)
+        name = normalise_name(name)
+        if not _NAME.fullmatch(name) or len(password) > MAX_PASSWORD:
+            # no account has such a name or password: refused before anything is stored
+            raise AuthError("wrong account name or password")
         if store.failures_since(self.accounts, name, ip, now - FAILURE_WINDOW) >= MAX_FAILURES:
             raise ThrottledError("too many failed logins; try again in "
                                  f"{FAILURE_WINDOW.seconds // 60} minutes")
@@ -145,6 +167,8 @@ class Server:
             raise DomainError("only the server's owner account can create projects")
         if not title.strip():
             raise DomainError("a project needs a title")
+        if len(title) > MAX_TITLE:
+            raise DomainError(f"a project title has at most {MAX_TITLE} characters (this one: {len(title)})")
         if language not in ("en", "zh"):
             raise DomainError(f"language {language!r} must be en or zh")
         base = slug = _slug(title)
@@ -197,9 +221,14 @@ class Server:
         return store.members(self.accounts, slug)
 
     def set_role(self, slug: str, by: User, member_id: int, role: str) -> None:
+        """Change a member's role (never the last owner's to another)."""
         if role not in ROLES:
             raise DomainError(f"role {role!r} must be one of {', '.join(ROLES)}")
         store.set_role(self.accounts, slug, member_id, role, by.name)
+
+    def remove_member(self, slug: str, by: User, member_id: int) -> None:
+        """Take a member out of the project (never its last owner)."""
+        store.remove_member(self.accounts, slug, member_id, by.name)
 
     # -- invitations ------------------------------------------------------------------------
 
@@ -218,12 +247,13 @@ class Server:
         return store.accept_invitation(self.accounts, _digest(token), user.id, user.name)
 
     def register(self, token: str, name: str, password: str) -> User:
-        """A new account through an invitation (there is no open sign-up)."""
-        if self.invitation(token) is None:
-            raise DomainError("this invitation was already used or does not exist; "
-                              "ask the owner for a new one")
-        user = self.create_user(name, password)
-        self.accept(token, user)
+        """A new account through an invitation (there is no open sign-up). The account is
+        created and the invitation used in one transaction: a token posted several times at
+        once creates one account."""
+        if self.invitation(token) is None:  # early, before the cost of hashing
+            raise DomainError(INVITATION_USED)
+        name = self._new_name(name, password)
+        user, _slug = store.register_invited(self.accounts, _digest(token), name, self.hasher.hash(password))
         return user
 
 

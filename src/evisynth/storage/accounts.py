@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from evisynth.core.results import Serializable
@@ -73,18 +73,31 @@ def _user(row: object | None) -> User | None:
     return User(row.id, row.name, row.password_hash, bool(row.is_admin))  # type: ignore[attr-defined]
 
 
-def add_user(project: Project, name: str, password_hash: str, *, is_admin: bool, actor: str) -> User:
-    with _taken(f"there is already an account named {name!r}; choose another name"), \
-            project._write(actor) as (conn, _changes):
-        new_id = conn.execute(insert(_USER).returning(_USER.c.id),
-                              {"name": name, "password_hash": password_hash, "is_admin": is_admin,
-                               "created_at": dt.datetime.now(dt.UTC)}).scalar_one()
+def _insert_user(conn: Connection, name: str, password_hash: str, is_admin: bool) -> User:
+    new_id = conn.execute(insert(_USER).returning(_USER.c.id),
+                          {"name": name, "password_hash": password_hash, "is_admin": is_admin,
+                           "created_at": dt.datetime.now(dt.UTC)}).scalar_one()
     return User(new_id, name, password_hash, is_admin)
+
+
+def _name_taken(name: str) -> str:
+    return f"there is already an account named {name!r}; choose another name"
+
+
+def add_user(project: Project, name: str, password_hash: str, *, is_admin: bool, actor: str) -> User:
+    with _taken(_name_taken(name)), project._write(actor) as (conn, _changes):
+        return _insert_user(conn, name, password_hash, is_admin)
 
 
 def user_by_name(project: Project, name: str) -> User | None:
     with project._read() as conn:
         return _user(conn.execute(select(_USER).where(_USER.c.name == name)).first())
+
+
+def user_names(project: Project) -> list[str]:
+    """Every account's name (to refuse a new name that looks like one of them)."""
+    with project._read() as conn:
+        return list(conn.scalars(select(_USER.c.name).order_by(_USER.c.id)))
 
 
 def user_by_id(project: Project, user_id: int) -> User | None:
@@ -138,12 +151,38 @@ def members(project: Project, slug: str) -> list[Member]:
     return [Member(r.user_id, r.name, r.role) for r in rows]
 
 
+def _keep_an_owner(conn: Connection, slug: str, user_id: int, what: str) -> None:
+    """Refuse ``what`` (a demotion or a removal of ``user_id``) when it would leave the
+    project without an owner; run inside the writing transaction, so two owners cannot
+    demote each other at once."""
+    if conn.scalar(select(_MEMBER.c.role).where(_MEMBER.c.project == slug,
+                                                _MEMBER.c.user_id == user_id)) != "owner":
+        return
+    owners = conn.scalar(select(func.count()).select_from(_MEMBER).where(
+        _MEMBER.c.project == slug, _MEMBER.c.role == "owner")) or 0
+    if owners <= 1:
+        raise DomainError(f"cannot {what}: this member is the project's only owner; make another "
+                          "member owner first")
+
+
 def set_role(project: Project, slug: str, user_id: int, role: str, actor: str) -> None:
     with project._write(actor) as (conn, _changes):
+        if role != "owner":
+            _keep_an_owner(conn, slug, user_id, f"make this member {role}")
         done = conn.execute(update(_MEMBER).where(_MEMBER.c.project == slug, _MEMBER.c.user_id == user_id)
                             .values(role=role)).rowcount
         if not done:
             conn.execute(insert(_MEMBER), {"project": slug, "user_id": user_id, "role": role})
+
+
+def remove_member(project: Project, slug: str, user_id: int, actor: str) -> None:
+    """Take ``user_id`` out of the project (never its last owner); nothing they did is deleted."""
+    with project._write(actor) as (conn, _changes):
+        _keep_an_owner(conn, slug, user_id, "remove this member")
+        done = conn.execute(delete(_MEMBER).where(_MEMBER.c.project == slug,
+                                                  _MEMBER.c.user_id == user_id)).rowcount
+        if not done:
+            raise DomainError(f"no such member in project {slug!r}")
 
 
 def add_session(project: Project, token_hash: str, user_id: int, csrf: str, expires_at: dt.datetime) -> None:
@@ -187,25 +226,44 @@ def open_invitation(project: Project, token_hash: str) -> tuple[str, str] | None
     return None if row is None else (row.project, row.role)
 
 
+INVITATION_USED = "this invitation was already used or does not exist; ask the owner for a new one"
+
+
+def _use_invitation(conn: Connection, token_hash: str, user_id: int) -> tuple[str, str]:
+    """Mark the invitation used by ``user_id`` and add them to its project with its role (an
+    existing owner stays owner); (slug, role). A conditional UPDATE inside the caller's
+    transaction: of two requests racing with one token only one changes a row, the other
+    finds none and is refused (DomainError), so its transaction stores nothing."""
+    row = conn.execute(update(_INVITE).where(_INVITE.c.token_hash == token_hash,
+                                             _INVITE.c.accepted_by.is_(None))
+                       .values(accepted_by=user_id)
+                       .returning(_INVITE.c.project, _INVITE.c.role)).first()
+    if row is None:
+        raise DomainError(INVITATION_USED)
+    current = conn.scalar(select(_MEMBER.c.role).where(_MEMBER.c.project == row.project,
+                                                       _MEMBER.c.user_id == user_id))
+    if current is None:
+        conn.execute(insert(_MEMBER), {"project": row.project, "user_id": user_id, "role": row.role})
+    elif current != "owner":
+        conn.execute(update(_MEMBER).where(_MEMBER.c.project == row.project,
+                                           _MEMBER.c.user_id == user_id).values(role=row.role))
+    return row.project, row.role
+
+
 def accept_invitation(project: Project, token_hash: str, user_id: int, actor: str) -> tuple[str, str]:
     """Use the invitation once: the user joins its project with its role (an existing higher
     role is kept only if it is the owner's). Returns (slug, role)."""
     with project._write(actor) as (conn, _changes):
-        row = conn.execute(select(_INVITE.c.project, _INVITE.c.role)
-                           .where(_INVITE.c.token_hash == token_hash,
-                                  _INVITE.c.accepted_by.is_(None))).first()
-        if row is None:
-            raise DomainError("this invitation was already used or does not exist; "
-                              "ask the owner for a new one")
-        conn.execute(update(_INVITE).where(_INVITE.c.token_hash == token_hash).values(accepted_by=user_id))
-        current = conn.scalar(select(_MEMBER.c.role).where(_MEMBER.c.project == row.project,
-                                                           _MEMBER.c.user_id == user_id))
-        if current is None:
-            conn.execute(insert(_MEMBER), {"project": row.project, "user_id": user_id, "role": row.role})
-        elif current != "owner":
-            conn.execute(update(_MEMBER).where(_MEMBER.c.project == row.project,
-                                               _MEMBER.c.user_id == user_id).values(role=row.role))
-    return row.project, row.role
+        return _use_invitation(conn, token_hash, user_id)
+
+
+def register_invited(project: Project, token_hash: str, name: str, password_hash: str) -> tuple[User, str]:
+    """A new account that joins the invitation's project, in one transaction: the account is
+    stored only if this request is the one that uses the invitation. (user, slug)."""
+    with _taken(_name_taken(name)), project._write(name) as (conn, _changes):
+        user = _insert_user(conn, name, password_hash, False)
+        slug, _role = _use_invitation(conn, token_hash, user.id)
+    return user, slug
 
 
 def add_login_attempt(project: Project, name: str, ip: str, ok: bool, at: dt.datetime) -> None:

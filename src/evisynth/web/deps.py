@@ -41,12 +41,14 @@ class Settings:
     """``data_dir``: the server's folder (accounts, projects, uploads); ``database``: a
     PostgreSQL URL for the accounts instead of ``data_dir/server.evisynth``;
     ``secure_cookies``: send cookies over HTTPS only (turn off only for http on loopback);
-    ``max_upload_bytes``: the largest upload accepted."""
+    ``max_upload_bytes``: the largest upload accepted; ``trusted_proxies``: the reverse
+    proxies (IP addresses or networks) whose X-Forwarded-For/-Proto are believed."""
 
     data_dir: Path
     database: str | None = None
     secure_cookies: bool = True
     max_upload_bytes: int = 25 * 1024 * 1024
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,8 @@ class Context:
         return self.server.project(self.slug)
 
 
-class Page(Exception):
-    """Answer with the error page: ``status`` and a message for the user."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+class Page(HTTPException):
+    """An error page: ``Page(status, message)`` (rendered by ``web.errors``)."""
 
 
 def get_server(request: Request) -> Server:
@@ -136,7 +134,8 @@ async def verify_csrf(request: Request) -> None:
 def signed_in(request: Request, server: ServerDep) -> SessionInfo:
     found = server.session(request.cookies.get(SESSION_COOKIE))
     if found is None:
-        raise HTTPException(303, headers={"Location": "/login?next=" + quote(request.url.path)})
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise HTTPException(303, headers={"Location": "/login?next=" + quote(wanted, safe="/")})
     return found
 
 
