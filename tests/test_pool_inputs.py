@@ -110,6 +110,12 @@ def test_text_in_a_number_column_is_quoted_as_written() -> None:
             "'vi' must be a number (got '0.09x' in row 2, study \"Baker 2005\")")
 
 
+def test_a_number_too_large_for_a_double_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "inf.csv"
+    path.write_text("study,yi,vi\nA,0.2,0.04\nB,1e400,0.09\n", encoding="utf-8")
+    refused(path, "GEN", "'yi' must be a finite number (got inf in row 2, study \"B\")")
+
+
 @pytest.mark.parametrize("column", ["e1", "n1", "e2", "n2"])
 def test_non_integer_counts_are_refused(column: str) -> None:
     frame = binary()

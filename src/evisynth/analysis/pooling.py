@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,15 @@ class _Resolved:
     mh_corrected_tables: bool
 
 
-def _resolve(
+def _resolve(**arguments: Any) -> _Resolved:
+    """The options of a call, resolved once per distinct set of arguments (a pure function)."""
+    try:
+        return _resolve_cached(**arguments)
+    except TypeError:  # an unhashable argument (a list for measure=): checked and refused below
+        return _resolve_options(**arguments)
+
+
+def _resolve_options(
     measure: str,
     *,
     model: str | None,
@@ -146,6 +155,9 @@ def _resolve(
                      drop_double_zero, correlation, bool(settings["mh_corrected_tables"]))
 
 
+_resolve_cached = lru_cache(maxsize=64)(_resolve_options)
+
+
 def _frame(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
@@ -176,7 +188,9 @@ def _column(frame: pd.DataFrame, name: str, *, fix: str) -> np.ndarray:
     if name not in frame.columns:
         raise InputError(f"column '{name}' is missing; {fix}")
     series = frame[name]
-    if series.dtype.kind in "fiu":
+    if series.dtype == np.float64:
+        values = series.to_numpy()
+    elif series.dtype.kind in "fiu":
         values = series.to_numpy(dtype=float, na_value=np.nan)
     else:
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -419,7 +433,7 @@ def pool(
     """
     frame = _frame(data)
     r = _resolve(
-        measure, model=model, method=method, tau2=tau2, hksj=hksj, smd=smd,
+        measure=measure, model=model, method=method, tau2=tau2, hksj=hksj, smd=smd,
         prediction=prediction, preset=preset, level=level,
         continuity_correction=continuity_correction, correction_applies_to=correction_applies_to,
         drop_double_zero=drop_double_zero, correlation=correlation,
@@ -479,7 +493,7 @@ def pool_many(frame: pd.DataFrame | str | Path, *, by: str, **options: Any) -> p
     if "measure" not in options:
         raise InputError("pool_many needs measure=")
     r = _resolve(
-        options["measure"],
+        measure=options["measure"],
         model=options.get("model"), method=options.get("method"), tau2=options.get("tau2"),
         hksj=options.get("hksj", False), smd=options.get("smd"),
         prediction=options.get("prediction"), preset=options.get("preset"),

@@ -186,13 +186,13 @@ def fit_segments(
 
 
 def check_convergence(fit: BatchFit, labels: list[str], tau2_method: str) -> None:
-    bad = np.flatnonzero(~fit.converged)
-    if bad.size:
-        names = ", ".join(labels[i] for i in bad[:5])
-        raise ConvergenceError(
-            f"the {tau2_method} estimate of tau² did not converge for {names}; "
-            "try tau2='DL' or tau2='PM', or check the data for extreme variances"
-        )
+    if fit.converged.all():
+        return
+    names = ", ".join(labels[i] for i in np.flatnonzero(~fit.converged)[:5])
+    raise ConvergenceError(
+        f"the {tau2_method} estimate of tau² did not converge for {names}; "
+        "try tau2='DL' or tau2='PM', or check the data for extreme variances"
+    )
 
 
 def _finite_interval(low: float, high: float) -> Interval | None:

@@ -219,16 +219,19 @@ def _fisher_scoring(
             moved = t + step
         new = np.maximum(moved, 0.0)
         done = np.abs(new - t) <= tolerance * (scale_active + new)
-        tau2[active] = new
-        iterations[active] = iteration
         if np.count_nonzero(done):
-            converged[active[done]] = True
+            finished = active[done]
+            tau2[finished] = new[done]
+            converged[finished] = True
+            iterations[finished] = iteration
             still = ~done
             work.keep(still)
             active, t, scale_active = work.active, new[still], scale_active[still]
         else:
             t = new
     if work.n:
+        tau2[active] = t
+        iterations[active] = plain
         _bracketed_scoring(work, tau2, converged, iterations, scale, restricted=restricted,
                            tolerance=tolerance, max_iterations=max_iterations - plain)
     tau2 = _likelihood_check_at_zero(y, v, seg, n_seg, tau2, restricted=restricted)
