@@ -135,6 +135,13 @@ def test_study_names_are_kept_as_written(tmp_path: Path) -> None:
     assert [s.study for s in result.studies] == ["NA", "None", "1e3", "001"]
 
 
+def test_study_names_in_excel_are_kept_as_written(tmp_path: Path) -> None:
+    pytest.importorskip("openpyxl")
+    path = tmp_path / "names.xlsx"
+    generic(study=["NA", "001", "None"]).to_excel(path, index=False)
+    assert [s.study for s in evisynth.pool(path, measure="GEN").studies] == ["NA", "001", "None"]
+
+
 def test_a_missing_study_name_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "noname.csv"
     path.write_text("study,yi,vi\nA,0.2,0.04\n,0.5,0.09\n", encoding="utf-8")

@@ -144,11 +144,11 @@ def fit_batch(
     # (y - Σwy/Σw)² or of the MH estimate, which would read as I² = 100%.
     q = np.where(q_df > 0, segment_sum(seg, n_seg, w * (yi - centre[seg]) ** 2), 0.0)
 
-    converged = np.ones(n_seg, dtype=bool)
-    iterations = np.zeros(n_seg, dtype=np.intp)
     nan = np.full(n_seg, np.nan)
     tau2_low, tau2_high = nan.copy(), nan.copy()
     if model == "fixed":
+        converged = np.ones(n_seg, dtype=bool)
+        iterations = np.zeros(n_seg, dtype=np.intp)
         tau2 = np.zeros(n_seg)
         if fixed is None:
             estimate, se, row_weight, weight_sum = iv_estimate, np.sqrt(1 / sw), w, sw

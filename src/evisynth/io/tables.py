@@ -59,7 +59,10 @@ def read_table(path: Path) -> pd.DataFrame:
     if suffix in (".xlsx", ".xls"):
         try:
             frame = pd.read_excel(path)
-            names = pd.read_excel(path, dtype=str, keep_default_na=False)
+            text_columns = _text_columns(frame)
+            if text_columns:
+                as_text = pd.read_excel(path, usecols=text_columns, dtype=str,
+                                        keep_default_na=False)
         except ImportError as exc:
             raise ImportFormatError(
                 f"{path}: reading Excel files needs openpyxl; pip install openpyxl, "
@@ -81,14 +84,20 @@ def read_table(path: Path) -> pd.DataFrame:
         sep = sniff_delimiter(text, "\t" if suffix in (".tsv", ".txt") else ",")
         try:
             frame = pd.read_csv(StringIO(text), sep=sep, decimal=_decimal(text, sep))
-            names = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+            text_columns = _text_columns(frame)
+            if text_columns:
+                as_text = pd.read_csv(StringIO(text), sep=sep, usecols=text_columns, dtype=str,
+                                      keep_default_na=False)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise ImportFormatError(
                 f"{path}: not a readable table ({exc}); check the delimiter"
             ) from exc
+    for column in text_columns:
+        frame[column] = as_text[column].to_numpy()
     frame.columns = [str(c).strip() for c in frame.columns]
-    names.columns = frame.columns
-    for column in TEXT_COLUMNS:
-        if column in frame.columns:
-            frame[column] = names[column].to_numpy()
     return frame
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns (as read, before stripping) that are kept as text: a second, text-only read."""
+    return [c for c in frame.columns if str(c).strip() in TEXT_COLUMNS]
