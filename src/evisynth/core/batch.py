@@ -178,7 +178,8 @@ def fit_batch(
         test_df = np.where(k > 1, k - 1, np.inf)
 
     single = k == 1
-    if single.any():
+    any_single = bool(single.any())  # the masks below are skipped in the usual case
+    if any_single:
         row_single = single[seg]
         estimate = estimate.copy()
         se = se.copy()
@@ -191,8 +192,10 @@ def fit_batch(
         statistic = estimate / se  # NaN when HKSJ's SE is 0 (identical estimates), as metafor
         if model == "random" and not i2_from_q:
             vt = tau2_estimators.typical_variance(w, sw, k, seg, n_seg)
-            i2 = np.where(k > 1, 100 * tau2 / (vt + tau2), 0.0)
-            h2 = np.where(k > 1, tau2 / vt + 1, 1.0)
+            i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+            multi = k > 1
+            if not multi.all():
+                i2, h2 = np.where(multi, i2, 0.0), np.where(multi, h2, 1.0)
         else:
             i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - q_df) / q), 0.0)
             h2 = np.where(q_df > 0, q / q_df, 1.0)
@@ -204,9 +207,12 @@ def fit_batch(
         pi_df = np.where(k > 2, k - 2, 0).astype(float) if prediction == "t" else test_df
         pi_se = np.sqrt(se**2 + tau2)
         pi_crit = crit if prediction == "z" else critical_value(level, pi_df)
-        pi_low = np.where(single, np.nan, estimate - pi_crit * pi_se)
-        pi_high = np.where(single, np.nan, estimate + pi_crit * pi_se)
+        pi_low, pi_high = estimate - pi_crit * pi_se, estimate + pi_crit * pi_se
+        if any_single:
+            pi_low, pi_high = np.where(single, np.nan, pi_low), np.where(single, np.nan, pi_high)
 
+    if tau2_interval and any_single:
+        tau2_low, tau2_high = np.where(single, np.nan, tau2_low), np.where(single, np.nan, tau2_high)
     return BatchFit(
         k=k.astype(np.intp),
         estimate=estimate,
@@ -217,8 +223,8 @@ def fit_batch(
         p=p,
         df=test_df,
         tau2=tau2,
-        tau2_ci_low=np.where(single, np.nan, tau2_low) if tau2_interval else tau2_low,
-        tau2_ci_high=np.where(single, np.nan, tau2_high) if tau2_interval else tau2_high,
+        tau2_ci_low=tau2_low,
+        tau2_ci_high=tau2_high,
         i2=i2,
         h2=h2,
         q=q,

@@ -244,7 +244,7 @@ class ScaleProblem:
 def scale_problem(yi: FloatArray, vi: FloatArray, kept: BoolArray) -> ScaleProblem | None:
     """Check the kept studies against the bounds above (see :data:`MAX_ABS_ESTIMATE`)."""
     rows = np.flatnonzero(kept)
-    y, v = yi[rows], vi[rows]
+    y, v = (yi, vi) if rows.size == kept.size else (yi[rows], vi[rows])
     # NaN fails every comparison, so this one pass covers the finite checks too.
     inside = (np.abs(y) <= MAX_ABS_ESTIMATE) & (v >= MIN_VARIANCE) & (v <= MAX_VARIANCE)
     if inside.all() and (v.size < 2 or v.max() <= MAX_VARIANCE_RATIO * v.min()):

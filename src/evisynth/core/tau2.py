@@ -102,8 +102,11 @@ def dersimonian_laird(
     return np.where((k > 1) & (tau2 > 0), tau2, 0.0)
 
 
-def _hedges(y: FloatArray, v: FloatArray, seg: IntArray, n_seg: int) -> FloatArray:
-    k = segment_count(seg, n_seg)
+def _hedges(
+    y: FloatArray, v: FloatArray, seg: IntArray, n_seg: int, k: FloatArray | None = None
+) -> FloatArray:
+    """Hedges' tau²; ``k`` (the segment sizes) when the caller has it."""
+    k = segment_count(seg, n_seg) if k is None else k
     ybar = segment_sum(seg, n_seg, y) / k
     rss = segment_sum(seg, n_seg, (y - ybar[seg]) ** 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -193,7 +196,7 @@ def _fisher_scoring(
     score at 0 is not positive, 0 is that maximum.
     """
     k = segment_count(seg, n_seg)
-    tau2 = _hedges(y, v, seg, n_seg)
+    tau2 = _hedges(y, v, seg, n_seg, k)
     scale = segment_sum(seg, n_seg, v) / k
     converged = k <= 1
     iterations = np.zeros(n_seg, dtype=np.intp)
