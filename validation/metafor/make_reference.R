@@ -617,7 +617,11 @@ sens_cases <- list(
   make_case("k1-gen-dl", rand_gen(1, 81, 0), re("GEN", "DL")),
   make_case("k1-gen-fixed", rand_gen(1, 81, 0), list(measure = "GEN", model = "fixed", method = "IV")),
   make_case("k1-or-fixed", rand_bin(1, 82), list(measure = "OR", model = "fixed", method = "IV")),
-  make_case("k1-md-reml", rand_cont(1, 83), re("MD", "REML"))
+  make_case("k1-md-reml", rand_cont(1, 83), re("MD", "REML")),
+  # One table where the MH estimate differs from the study's own log RR in the last bit:
+  # Q is then a rounding residue on 0 df, which must not read as I² = 100%.
+  make_case("k1-rr-mh-fixed", data.frame(study = "one", e1 = 3, n1 = 10, e2 = 5, n2 = 10),
+            list(measure = "RR", model = "fixed", method = "MH"))
 )
 write_cases("sensitivity", paste(
   "Leave-one-out (leave1out) and cumulative (cumul, ordered by a column; ties keep the data",

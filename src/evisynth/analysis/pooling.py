@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,15 @@ class _Resolved:
     mh_corrected_tables: bool
 
 
-def _resolve(
+def _resolve(**arguments: Any) -> _Resolved:
+    """The options of a call, resolved once per distinct set of arguments (a pure function)."""
+    try:
+        return _resolve_cached(**arguments)
+    except TypeError:  # an unhashable argument (a list for measure=): checked and refused below
+        return _resolve_options(**arguments)
+
+
+def _resolve_options(
     measure: str,
     *,
     model: str | None,
@@ -146,6 +155,9 @@ def _resolve(
                      drop_double_zero, correlation, bool(settings["mh_corrected_tables"]))
 
 
+_resolve_cached = lru_cache(maxsize=64)(_resolve_options)
+
+
 def _frame(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
@@ -156,20 +168,45 @@ def _frame(data: pd.DataFrame | str | Path) -> pd.DataFrame:
     )
 
 
+def _is_empty(cell: Any) -> bool:
+    if isinstance(cell, str):
+        return not cell.strip()
+    return cell is None or bool(pd.isna(cell))
+
+
+def _shown(cell: Any) -> str:
+    """A cell as the user wrote it, for messages: 'abc', 12.5 (never a numpy repr)."""
+    if isinstance(cell, str):
+        return repr(cell)
+    try:
+        return f"{float(cell):g}"
+    except (TypeError, ValueError):
+        return repr(str(cell))
+
+
 def _column(frame: pd.DataFrame, name: str, *, fix: str) -> np.ndarray:
     if name not in frame.columns:
         raise InputError(f"column '{name}' is missing; {fix}")
     series = frame[name]
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+    if series.dtype == np.float64:
+        values = series.to_numpy()
+    elif series.dtype.kind in "fiu":
         values = series.to_numpy(dtype=float, na_value=np.nan)
     else:
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        cell, where = series.iloc[i], row_label(frame, i)
+        if _is_empty(cell):
+            raise InputError(f"'{name}' is empty in {where}; fill in the value or remove the row")
+        if np.isnan(values[i]):
+            raise InputError(
+                f"'{name}' must be a number (got {_shown(cell)} in {where}); "
+                "write it as a plain number such as 0.52"
+            )
         raise InputError(
-            f"'{name}' must be a number (got {frame[name].iloc[i]!r} in {row_label(frame, i)}); "
-            "fill in the value or remove the row"
+            f"'{name}' must be a finite number (got {_shown(cell)} in {where}); check the value"
         )
     return values
 
@@ -181,7 +218,59 @@ def _require(frame: pd.DataFrame, name: str, values: np.ndarray, ok: np.ndarray,
         raise InputError(f"'{name}' must be {rule} (got {values[i]:g} in {row_label(frame, i)}); {fix}")
 
 
+#: The rounding error of a difference of two means, eps·max(|m1|, |m2|), must stay below
+#: this fraction of the smaller SD: beyond it the difference has lost its significant digits
+#: (a mean of 1e20 with an SD of 1 has none left), and the estimate is rounding noise.
+MEAN_ROUNDING_LIMIT = 1e-4
+_MAX_SD = float(np.sqrt(np.finfo(float).max))
+_MEAN_PAIRS = {"MD": ("m1", "m2", "sd1", "sd2"), "SMD": ("m1", "m2", "sd1", "sd2"),
+               "MC": ("m_post", "m_pre", "sd_post", "sd_pre")}
+
+
+def _check_means(frame: pd.DataFrame, measure: str, col: dict[str, np.ndarray]) -> None:
+    a, b, sa, sb = _MEAN_PAIRS[measure]
+    largest = np.maximum(np.abs(col[a]), np.abs(col[b]))
+    ok = np.finfo(float).eps * largest <= MEAN_ROUNDING_LIMIT * np.minimum(col[sa], col[sb])
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        name = a if abs(col[a][i]) >= abs(col[b][i]) else b
+        raise InputError(
+            f"'{name}' is too large for its SD (got {col[name][i]:g} with {sa} = "
+            f"{col[sa][i]:g} and {sb} = {col[sb][i]:g} in {row_label(frame, i)}): {a} - {b} "
+            "would be rounding error; subtract a common baseline from both means, or check "
+            "the units"
+        )
+
+
+def _check_scale(frame: pd.DataFrame, es: effects.EffectSizes, source: str) -> None:
+    """Refuse estimates and variances that pooling cannot use (see effects.MAX_ABS_ESTIMATE)."""
+    problem = effects.scale_problem(es.yi, es.vi, es.kept)
+    if problem is None:
+        return
+    origin = f" (computed from {source})" if source not in ("yi", "vi") else ""
+    rule, consequence = problem.rule, ""
+    if problem.other is not None:
+        rule += f", {problem.other_value:g} in {row_label(frame, problem.other)}"
+        consequence = ", or its weight rounds to 0 %"
+    raise InputError(
+        f"'{problem.field}'{origin} must {rule} (got {problem.value:g} in "
+        f"{row_label(frame, problem.index)}){consequence}; check the units and the column "
+        "mapping, or leave the study out"
+    )
+
+
 def _study_effects(frame: pd.DataFrame, r: _Resolved) -> tuple[effects.EffectSizes, Tables | None]:
+    """Effect sizes from the table's columns, every value checked (see docs/engine-contract.md)."""
+    # Overflow in the formulas (an SD of 1e300) is caught by the scale check, as a message.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        es, tables, source = _compute_effects(frame, r)
+    _check_scale(frame, es, source)
+    return es, tables
+
+
+def _compute_effects(
+    frame: pd.DataFrame, r: _Resolved
+) -> tuple[effects.EffectSizes, Tables | None, str]:
     measure = r.options.measure
     needs = COLUMNS.get(measure)
     fix = (
@@ -190,26 +279,40 @@ def _study_effects(frame: pd.DataFrame, r: _Resolved) -> tuple[effects.EffectSiz
         else "measure GEN needs 'yi' with 'sei', 'vi' or 'ci_low' and 'ci_high'"
     )
     col = {name: _column(frame, name, fix=fix) for name in needs or ()}
+    source = ", ".join(needs or ())
+    if measure in BINARY:
+        for c in ("e1", "n1", "e2", "n2"):
+            _require(frame, c, col[c], col[c] == np.round(col[c]), "a whole number",
+                     "events and participants are counted; check for a typo (for "
+                     "cluster-adjusted effective counts, pool log ratios and SEs as measure GEN)")
     for n in ("n1", "n2", "n"):
         if n in col:
             _require(frame, n, col[n], col[n] >= 1, ">= 1", "check the sample size")
     for sd in ("sd1", "sd2", "sd_pre", "sd_post"):
         if sd in col:
             _require(frame, sd, col[sd], col[sd] > 0, "> 0", "check the sign or the column mapping")
+            # Every formula squares the SD; beyond sqrt(largest double) that is inf, and an
+            # SMD would silently come out as 0 (a difference over an infinite SD).
+            _require(frame, sd, col[sd], col[sd] <= _MAX_SD, f"at most {_MAX_SD:.1e}",
+                     "its square overflows; check the units")
+    if measure in _MEAN_PAIRS:
+        _check_means(frame, measure, col)
     if measure in ("MD", "SMD"):
         args = [col[c] for c in COLUMNS[measure]]
         if measure == "MD":
-            return effects.mean_difference(*args), None
+            return effects.mean_difference(*args), None, source
         _require(frame, "n1", col["n1"], col["n1"] + col["n2"] > 2, "such that n1 + n2 > 2",
                  "an SMD needs at least 3 participants")
-        return effects.standardized_mean_difference(*args, variant=r.smd), None  # type: ignore[arg-type]
+        return (effects.standardized_mean_difference(*args, variant=r.smd),  # type: ignore[arg-type]
+                None, source)
     if measure in BINARY:
         for e, n in (("e1", "n1"), ("e2", "n2")):
             _require(frame, e, col[e], (col[e] >= 0) & (col[e] <= col[n]),
                      f"between 0 and {n}", f"events cannot exceed the arm's {n}")
         tables = Tables(col["e1"], col["n1"], col["e2"], col["n2"])
         if r.options.method == "Peto":
-            return effects.peto_effects(*(col[c] for c in ("e1", "n1", "e2", "n2"))), tables
+            return (effects.peto_effects(*(col[c] for c in ("e1", "n1", "e2", "n2"))), tables,
+                    source)
         es = effects.binary_effects(
             col["e1"], col["n1"], col["e2"], col["n2"],
             measure=measure,  # type: ignore[arg-type]
@@ -224,7 +327,7 @@ def _study_effects(frame: pd.DataFrame, r: _Resolved) -> tuple[effects.EffectSiz
                                col["n2"] + 2 * add)
             tables = (Tables(col["e1"], col["n1"], col["e2"], col["n2"], variance=corrected)
                       if measure == "RD" else corrected)
-        return es, tables
+        return es, tables, source
     if measure == "MC":
         if r.correlation is not None:
             rr = np.full(len(frame), r.correlation)
@@ -236,35 +339,42 @@ def _study_effects(frame: pd.DataFrame, r: _Resolved) -> tuple[effects.EffectSiz
                                  col["n"], rr)
         _require(frame, "sd_pre", es.vi, es.vi > 0, "such that the change variance is > 0",
                  "check the SDs and the correlation")
-        return es, None
+        return es, None, f"{source}, r"
     yi = _column(frame, "yi", fix=fix)
     if "vi" in frame.columns:
         vi = _column(frame, "vi", fix=fix)
         _require(frame, "vi", vi, vi > 0, "> 0", "a variance must be positive")
+        source = "vi"
     elif "sei" in frame.columns:
         sei = _column(frame, "sei", fix=fix)
         _require(frame, "sei", sei, sei > 0, "> 0", "a standard error must be positive")
-        vi = sei**2
+        vi, source = sei**2, "sei"
     elif "ci_low" in frame.columns and "ci_high" in frame.columns:
         lo, hi = _column(frame, "ci_low", fix=fix), _column(frame, "ci_high", fix=fix)
         _require(frame, "ci_high", hi, hi > lo, "> ci_low", "check that the bounds are not swapped")
-        vi = ((hi - lo) / (2 * 1.959963984540054)) ** 2
+        vi, source = ((hi - lo) / (2 * 1.959963984540054)) ** 2, "ci_low, ci_high"
     else:
         raise InputError(f"columns for the variance are missing; {fix}")
-    return effects.generic(yi, vi), None
+    return effects.generic(yi, vi), None, source
 
 
 def _studies(frame: pd.DataFrame) -> tuple[str, ...]:
     if "study" not in frame.columns:
         raise InputError("column 'study' is missing; name each study in a 'study' column")
-    names = tuple(str(s) for s in frame["study"])
-    seen: set[str] = set()
-    for i, s in enumerate(names):
-        if s in seen:
-            raise InputError(
-                f'study "{s}" appears twice (row {i + 1}); give each study one row per analysis'
-            )
-        seen.add(s)
+    names = tuple(c if isinstance(c, str) else "" if _is_empty(c) else str(c)
+                  for c in frame["study"].tolist())
+    if not all(n.strip() for n in names):
+        i = next(i for i, n in enumerate(names) if not n.strip())
+        raise InputError(f"'study' is empty in row {i + 1}; name each study, e.g. Smith 2019")
+    if len(set(names)) < len(names):
+        seen: set[str] = set()
+        for i, s in enumerate(names):
+            if s in seen:
+                raise InputError(
+                    f'study "{s}" appears twice (row {i + 1}); give each study one row per '
+                    "analysis"
+                )
+            seen.add(s)
     return names
 
 
@@ -323,7 +433,7 @@ def pool(
     """
     frame = _frame(data)
     r = _resolve(
-        measure, model=model, method=method, tau2=tau2, hksj=hksj, smd=smd,
+        measure=measure, model=model, method=method, tau2=tau2, hksj=hksj, smd=smd,
         prediction=prediction, preset=preset, level=level,
         continuity_correction=continuity_correction, correction_applies_to=correction_applies_to,
         drop_double_zero=drop_double_zero, correlation=correlation,
@@ -383,7 +493,7 @@ def pool_many(frame: pd.DataFrame | str | Path, *, by: str, **options: Any) -> p
     if "measure" not in options:
         raise InputError("pool_many needs measure=")
     r = _resolve(
-        options["measure"],
+        measure=options["measure"],
         model=options.get("model"), method=options.get("method"), tau2=options.get("tau2"),
         hksj=options.get("hksj", False), smd=options.get("smd"),
         prediction=options.get("prediction"), preset=options.get("preset"),

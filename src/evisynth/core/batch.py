@@ -9,6 +9,7 @@ is a batch of one; subgroups, leave-one-out and cumulative analyses are batches 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -71,11 +72,18 @@ class BatchFit:
     weight: FloatArray  # per row, percent of its analysis
 
 
+@lru_cache(maxsize=16)
+def _normal_quantile(upper: float) -> float:
+    return float(special.ndtri(upper))
+
+
 def critical_value(level: float, df: FloatArray | float = np.inf) -> FloatArray:
     """Two-sided critical value of z (df = inf) or t for a ``level`` percent interval."""
     upper = 1 - (1 - level / 100) / 2
     df_arr = np.asarray(df, dtype=float)
-    z = float(special.ndtri(upper))
+    z = _normal_quantile(upper)
+    if np.isinf(df_arr).all():
+        return np.full(df_arr.shape, z)
     finite = np.isfinite(df_arr) & (df_arr > 0)
     if not finite.any():
         return np.where(np.isinf(df_arr), z, np.nan).astype(np.float64)
@@ -131,28 +139,31 @@ def fit_batch(
     sw = segment_sum(seg, n_seg, w)
     iv_estimate = segment_sum(seg, n_seg, w * yi) / sw
     centre = iv_estimate if fixed is None else fixed.estimate
-    q = segment_sum(seg, n_seg, w * (yi - centre[seg]) ** 2)
     q_df = np.maximum(k - 1, 0)
+    # Q on 0 df (k = 1) is 0 as in metafor; computed, it is the rounding residue of
+    # (y - Σwy/Σw)² or of the MH estimate, which would read as I² = 100%.
+    q = np.where(q_df > 0, segment_sum(seg, n_seg, w * (yi - centre[seg]) ** 2), 0.0)
 
-    converged = np.ones(n_seg, dtype=bool)
-    iterations = np.zeros(n_seg, dtype=np.intp)
     nan = np.full(n_seg, np.nan)
     tau2_low, tau2_high = nan.copy(), nan.copy()
     if model == "fixed":
+        converged = np.ones(n_seg, dtype=bool)
+        iterations = np.zeros(n_seg, dtype=np.intp)
         tau2 = np.zeros(n_seg)
         if fixed is None:
-            estimate, se, row_weight = iv_estimate, np.sqrt(1 / sw), w
+            estimate, se, row_weight, weight_sum = iv_estimate, np.sqrt(1 / sw), w, sw
         else:
             estimate, se, row_weight = fixed.estimate, fixed.se, fixed.weight
+            weight_sum = segment_sum(seg, n_seg, row_weight)
     else:
         fit = tau2_estimators.estimate_tau2(
             tau2_method, yi, vi, seg, n_seg, q=q, tolerance=tolerance, max_iterations=max_iterations
         )
         tau2, converged, iterations = fit.tau2, fit.converged, fit.iterations
         row_weight = 1.0 / (vi + tau2[seg])
-        sw_re = segment_sum(seg, n_seg, row_weight)
-        estimate = segment_sum(seg, n_seg, row_weight * yi) / sw_re
-        se = np.sqrt(1 / sw_re)
+        weight_sum = segment_sum(seg, n_seg, row_weight)
+        estimate = segment_sum(seg, n_seg, row_weight * yi) / weight_sum
+        se = np.sqrt(1 / weight_sum)
         if tau2_interval:
             tau2_low, tau2_high = q_profile_interval(
                 yi, vi, seg, n_seg, level=level, tolerance=tolerance, max_iterations=max_iterations
@@ -167,7 +178,8 @@ def fit_batch(
         test_df = np.where(k > 1, k - 1, np.inf)
 
     single = k == 1
-    if single.any():
+    any_single = bool(single.any())  # the masks below are skipped in the usual case
+    if any_single:
         row_single = single[seg]
         estimate = estimate.copy()
         se = se.copy()
@@ -176,30 +188,31 @@ def fit_batch(
         tau2 = np.where(single, 0.0, tau2)
 
     crit = critical_value(level, test_df)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = estimate / se  # NaN when HKSJ's SE is 0 (identical estimates), as metafor
-    p = two_sided_p(statistic, test_df)
-
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        i2_q = np.where(q > 0, np.maximum(0.0, 100 * (q - q_df) / q), 0.0)
-        h2_q = np.where(q_df > 0, q / q_df, 1.0)
+        statistic = estimate / se  # NaN when HKSJ's SE is 0 (identical estimates), as metafor
         if model == "random" and not i2_from_q:
-            vt = tau2_estimators.typical_variance(vi, seg, n_seg)
-            i2 = np.where(k > 1, 100 * tau2 / (vt + tau2), 0.0)
-            h2 = np.where(k > 1, tau2 / vt + 1, 1.0)
+            vt = tau2_estimators.typical_variance(w, sw, k, seg, n_seg)
+            i2, h2 = 100 * tau2 / (vt + tau2), tau2 / vt + 1
+            multi = k > 1
+            if not multi.all():
+                i2, h2 = np.where(multi, i2, 0.0), np.where(multi, h2, 1.0)
         else:
-            i2, h2 = i2_q, h2_q
+            i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - q_df) / q), 0.0)
+            h2 = np.where(q_df > 0, q / q_df, 1.0)
+    p = two_sided_p(statistic, test_df)
     q_p = chi2_p(q, q_df.astype(float))
 
     pi_low, pi_high = nan.copy(), nan.copy()
     if prediction != "none" and model == "random":
         pi_df = np.where(k > 2, k - 2, 0).astype(float) if prediction == "t" else test_df
         pi_se = np.sqrt(se**2 + tau2)
-        pi_crit = critical_value(level, pi_df)
-        pi_low = np.where(single, np.nan, estimate - pi_crit * pi_se)
-        pi_high = np.where(single, np.nan, estimate + pi_crit * pi_se)
+        pi_crit = crit if prediction == "z" else critical_value(level, pi_df)
+        pi_low, pi_high = estimate - pi_crit * pi_se, estimate + pi_crit * pi_se
+        if any_single:
+            pi_low, pi_high = np.where(single, np.nan, pi_low), np.where(single, np.nan, pi_high)
 
-    weight_sum = segment_sum(seg, n_seg, row_weight)
+    if tau2_interval and any_single:
+        tau2_low, tau2_high = np.where(single, np.nan, tau2_low), np.where(single, np.nan, tau2_high)
     return BatchFit(
         k=k.astype(np.intp),
         estimate=estimate,
@@ -210,8 +223,8 @@ def fit_batch(
         p=p,
         df=test_df,
         tau2=tau2,
-        tau2_ci_low=np.where(single, np.nan, tau2_low),
-        tau2_ci_high=np.where(single, np.nan, tau2_high),
+        tau2_ci_low=tau2_low,
+        tau2_ci_high=tau2_high,
         i2=i2,
         h2=h2,
         q=q,

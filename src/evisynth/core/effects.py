@@ -206,3 +206,66 @@ def peto_terms(
     expected = n1 * events / total
     v = n1 * n2 * events * (total - events) / (total**2 * (total - 1))
     return e1 - expected, v
+
+
+#: Bounds on the analysis scale within which pooling cannot overflow. The solvers form, per
+#: study, terms up to (w·r)² and w³·r² (REML's score and information), with w = 1/(vi + tau²)
+#: <= 1/vi and r a difference of two estimates, and sum them over the studies. With
+#: |yi| <= 1e50 and 1e-50 <= vi <= 1e50, every term is below 4e250, so sums over up to 1e50
+#: studies stay below the largest double (1.8e308) and every reciprocal is a normal number.
+#: No estimate on an analysis scale (log ratios, SMDs, mean differences in any unit) comes
+#: near these bounds; values beyond them are unit or transcription errors.
+MAX_ABS_ESTIMATE = 1e50
+MIN_VARIANCE = 1e-50
+MAX_VARIANCE = 1e50
+#: Beyond this ratio of largest to smallest variance the largest-variance study's share of
+#: Σw is below the rounding of Σw: its weight is 0 % and it changes nothing, while k still
+#: counts it (metafor warns from 1e7, "Ratio of largest to smallest sampling variance
+#: extremely large").
+MAX_VARIANCE_RATIO = 1 / float(np.finfo(float).eps)
+
+
+@dataclass(frozen=True)
+class ScaleProblem:
+    """The first study (position ``index``) whose ``field`` ('yi' or 'vi') pooling cannot use.
+
+    ``rule`` completes "must …"; ``other`` is the study it was compared with, if any, and
+    ``other_value`` that study's value.
+    """
+
+    index: int
+    field: str
+    value: float
+    rule: str
+    other: int | None = None
+    other_value: float = float("nan")
+
+
+def scale_problem(yi: FloatArray, vi: FloatArray, kept: BoolArray) -> ScaleProblem | None:
+    """Check the kept studies against the bounds above (see :data:`MAX_ABS_ESTIMATE`)."""
+    rows = np.flatnonzero(kept)
+    y, v = (yi, vi) if rows.size == kept.size else (yi[rows], vi[rows])
+    # NaN fails every comparison, so this one pass covers the finite checks too.
+    inside = (np.abs(y) <= MAX_ABS_ESTIMATE) & (v >= MIN_VARIANCE) & (v <= MAX_VARIANCE)
+    if inside.all() and (v.size < 2 or v.max() <= MAX_VARIANCE_RATIO * v.min()):
+        return None
+    checks = (
+        ("yi", y, np.isfinite(y), "be a finite number"),
+        ("vi", v, np.isfinite(v) & (v > 0), "be a finite number > 0"),
+        ("yi", y, np.abs(y) <= MAX_ABS_ESTIMATE, f"lie within ±{MAX_ABS_ESTIMATE:g}"),
+        ("vi", v, (v >= MIN_VARIANCE) & (v <= MAX_VARIANCE),
+         f"lie within [{MIN_VARIANCE:g}, {MAX_VARIANCE:g}]"),
+    )
+    for name, values, ok, rule in checks:
+        if not ok.all():
+            j = int(np.flatnonzero(~ok)[0])
+            return ScaleProblem(int(rows[j]), name, float(values[j]), rule)
+    if v.size > 1:
+        low, high = int(np.argmin(v)), int(np.argmax(v))
+        if v[high] > MAX_VARIANCE_RATIO * v[low]:
+            return ScaleProblem(
+                int(rows[high]), "vi", float(v[high]),
+                f"be at most {MAX_VARIANCE_RATIO:.1e} times the smallest variance",
+                other=int(rows[low]), other_value=float(v[low]),
+            )
+    return None

@@ -7,14 +7,17 @@ analyses are run as one batch through :func:`~evisynth.core.batch.fit_batch`.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from evisynth.core import bias as bias_tests
-from evisynth.core.batch import BatchFit, PredictionKind, chi2_p, fit_batch
+from evisynth.core.batch import BatchFit, PredictionKind, chi2_p, fit_batch, q_profile_interval
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.mantel_haenszel import RiskDifferenceVariance, mantel_haenszel
 from evisynth.core.metareg import MetaregMethod, meta_regression
@@ -22,6 +25,7 @@ from evisynth.core.results import (
     AutoRule,
     Coefficient,
     Estimate,
+    Interval,
     MetaRegression,
     PoolResult,
     SensitivityRow,
@@ -97,6 +101,7 @@ def _fit(
     *,
     random: bool,
     tau2_method: Tau2Method,
+    tau2_interval: bool = True,
 ) -> BatchFit:
     fixed = None
     if options.method == "MH" and tables is not None:
@@ -119,6 +124,7 @@ def _fit(
         level=options.level,
         fixed=fixed,
         i2_from_q=options.i2_from_q,
+        tau2_interval=tau2_interval,
     )
 
 
@@ -152,12 +158,17 @@ def fit_segments(
     n_seg: int,
     options: PoolOptions,
     tables: Tables | None = None,
+    *,
+    tau2_interval: bool = True,
 ) -> SegmentFit:
-    """Pool every analysis of a batch with ``options`` (``model="auto"`` decides per analysis)."""
+    """Pool every analysis of a batch with ``options`` (``model="auto"`` decides per analysis).
+
+    ``tau2_interval=False`` leaves the Q-profile interval of tau² out (NaN).
+    """
     if options.model != "auto":
         random = options.model == "random"
         fit = _fit(yi, vi, seg, n_seg, options, tables, random=random,
-                   tau2_method=options.tau2_method)
+                   tau2_method=options.tau2_method, tau2_interval=tau2_interval)
         return SegmentFit(fit, np.full(n_seg, random), ("",) * n_seg)
     fixed = _fit(yi, vi, seg, n_seg, options, tables, random=False, tau2_method="DL")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -169,22 +180,43 @@ def fit_segments(
     )
     if choose_fixed.all():
         return SegmentFit(fixed, ~choose_fixed, reasons)
-    dl = _fit(yi, vi, seg, n_seg, options, tables, random=True, tau2_method="DL")
+    dl = _fit(yi, vi, seg, n_seg, options, tables, random=True, tau2_method="DL",
+              tau2_interval=tau2_interval)
     return SegmentFit(_select(choose_fixed, fixed, dl, seg), ~choose_fixed, reasons)
 
 
 def check_convergence(fit: BatchFit, labels: list[str], tau2_method: str) -> None:
-    bad = np.flatnonzero(~fit.converged)
-    if bad.size:
-        names = ", ".join(labels[i] for i in bad[:5])
-        raise ConvergenceError(
-            f"the {tau2_method} estimate of tau² did not converge for {names}; "
-            "try tau2='DL' or tau2='PM', or check the data for extreme variances"
-        )
+    if fit.converged.all():
+        return
+    names = ", ".join(labels[i] for i in np.flatnonzero(~fit.converged)[:5])
+    raise ConvergenceError(
+        f"the {tau2_method} estimate of tau² did not converge for {names}; "
+        "try tau2='DL' or tau2='PM', or check the data for extreme variances"
+    )
 
 
-def _estimate(fit: BatchFit, i: int, *, random: bool) -> Estimate:
-    tau2_ci = (float(fit.tau2_ci_low[i]), float(fit.tau2_ci_high[i])) if random else None
+def _finite_interval(low: float, high: float) -> Interval | None:
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else None
+
+
+def _tau2_ci(yi: FloatArray, vi: FloatArray, level: float) -> Interval | None:
+    """The Q-profile interval of tau² for one analysis (None for k = 1)."""
+    if yi.size < 2:
+        return None
+    low, high = q_profile_interval(yi, vi, np.zeros(yi.size, dtype=np.intp), 1, level=level)
+    return _finite_interval(float(low[0]), float(high[0]))
+
+
+def _estimate(
+    fit: BatchFit,
+    i: int,
+    *,
+    random: bool,
+    tau2_ci: Interval | Callable[[], Interval | None] | None = None,
+) -> Estimate:
+    """The scalars of analysis ``i``; ``tau2_ci`` (a value or a function) replaces the fit's."""
+    if tau2_ci is None and random:
+        tau2_ci = _finite_interval(float(fit.tau2_ci_low[i]), float(fit.tau2_ci_high[i]))
     return Estimate(
         k=int(fit.k[i]),
         estimate=float(fit.estimate[i]),
@@ -193,7 +225,6 @@ def _estimate(fit: BatchFit, i: int, *, random: bool) -> Estimate:
         ci_high=float(fit.ci_high[i]),
         p=float(fit.p[i]),
         tau2=float(fit.tau2[i]),
-        tau2_ci=tau2_ci if tau2_ci and np.isfinite(tau2_ci).all() else None,
         i2=float(fit.i2[i]),
         h2=float(fit.h2[i]),
         q=float(fit.q[i]),
@@ -201,6 +232,7 @@ def _estimate(fit: BatchFit, i: int, *, random: bool) -> Estimate:
         q_p=float(fit.q_p[i]),
         pi_low=float(fit.pi_low[i]),
         pi_high=float(fit.pi_high[i]),
+        _tau2_ci=tau2_ci,
     )
 
 
@@ -272,7 +304,8 @@ def analyse(
     t = tables.take(idx) if tables is not None else None
     k = idx.size
     zeros = np.zeros(k, dtype=np.intp)
-    overall = fit_segments(y, v, zeros, 1, options, t)
+    # The overall tau² interval is solved when first read (as metafor's confint()).
+    overall = fit_segments(y, v, zeros, 1, options, t, tau2_interval=False)
     check_convergence(overall.fit, ["the analysis"], options.tau2_method)
     random = bool(overall.random[0])
     chosen, auto_rule = options, None
@@ -283,9 +316,9 @@ def analyse(
     row_weight = np.full(len(studies), np.nan)  # studies not analysed have no weight
     row_weight[idx] = overall.fit.weight
     study_rows = tuple(
-        StudyRow(study=studies[i], yi=float(yi[i]), vi=float(vi[i]),
-                 weight=float(row_weight[i]), note=notes[i])
-        for i in range(len(studies))
+        StudyRow(study=s, yi=a, vi=b, weight=w, note=n)
+        for s, a, b, w, n in zip(studies, yi.tolist(), vi.tolist(), row_weight.tolist(), notes,
+                                 strict=True)
     )
     subgroups = subgroup_test = None
     if groups is not None:
@@ -342,7 +375,8 @@ def analyse(
         level=options.level,
         scale=options.scale,
         test="t" if options.hksj else "z",
-        overall=_estimate(overall.fit, 0, random=random),
+        overall=_estimate(overall.fit, 0, random=random,
+                          tau2_ci=partial(_tau2_ci, y, v, options.level) if random else None),
         studies=study_rows,
         subgroups=subgroups,
         subgroup_test=subgroup_test,

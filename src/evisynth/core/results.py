@@ -92,9 +92,23 @@ class StudyRow(Serializable):
         return self.yi, self.yi - half, self.yi + half
 
 
+Interval = tuple[float, float]
+
+#: The public scalars of an :class:`Estimate`, in the order ``to_dict`` writes them.
+ESTIMATE_KEYS = (
+    "k", "estimate", "se", "ci_low", "ci_high", "p", "tau2", "tau2_ci", "i2", "h2", "q",
+    "q_df", "q_p", "pi_low", "pi_high",
+)
+
+
 @dataclass(frozen=True)
 class Estimate(Serializable):
-    """The scalar results of one pooled analysis (a whole analysis or a subgroup)."""
+    """The scalar results of one pooled analysis (a whole analysis or a subgroup).
+
+    ``tau2_ci`` (the Q-profile interval of tau², None for fixed effect or k = 1) may be
+    given as a function, run on first access: like metafor, which leaves it to
+    ``confint()``, a pool whose caller never reads it does not pay for the extra solve.
+    """
 
     k: int
     estimate: float
@@ -103,7 +117,6 @@ class Estimate(Serializable):
     ci_high: float
     p: float
     tau2: float
-    tau2_ci: tuple[float, float] | None
     i2: float
     h2: float
     q: float
@@ -111,6 +124,20 @@ class Estimate(Serializable):
     q_p: float
     pi_low: float
     pi_high: float
+    _tau2_ci: Interval | Callable[[], Interval | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def tau2_ci(self) -> Interval | None:
+        value = self._tau2_ci
+        if callable(value):
+            value = value()
+            object.__setattr__(self, "_tau2_ci", value)  # computed once, then kept
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: _clean(getattr(self, name)) for name in ESTIMATE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -196,7 +223,7 @@ class PoolResult:
 
     def __getattr__(self, name: str) -> Any:
         overall = object.__getattribute__(self, "overall")
-        if overall is not None and name in Estimate.__dataclass_fields__:
+        if overall is not None and name in ESTIMATE_KEYS:
             return getattr(overall, name)
         raise AttributeError(name)
 
@@ -244,9 +271,8 @@ class PoolResult:
             "scale": self.scale,
             "test": self.test,
         }
-        scalars = self.overall.to_dict() if self.overall is not None else dict.fromkeys(
-            Estimate.__dataclass_fields__
-        )
+        scalars = (self.overall.to_dict() if self.overall is not None
+                   else dict.fromkeys(ESTIMATE_KEYS))
         out.update(scalars)
         out["studies"] = [s.to_dict() for s in self.studies]
         if self.subgroups is not None:

@@ -77,14 +77,16 @@ def generalized_q(
     return segment_sum(seg, n_seg, w * r * r)
 
 
-def typical_variance(v: FloatArray, seg: IntArray, n_seg: int) -> FloatArray:
-    """metafor's 'typical' within-study variance (k-1)/(Σw - Σw²/Σw), w = 1/v (Higgins 2002)."""
-    w = 1.0 / v
-    sw = segment_sum(seg, n_seg, w)
+def typical_variance(
+    w: FloatArray, sw: FloatArray, k: FloatArray, seg: IntArray, n_seg: int
+) -> FloatArray:
+    """metafor's 'typical' within-study variance (k-1)/(Σw - Σw²/Σw) (Higgins 2002).
+
+    ``w`` = 1/v per row, ``sw`` its segment sums and ``k`` the segment sizes, which the
+    callers already have. For k = 1 it is 0/0: callers ignore numpy's divide/invalid warnings.
+    """
     sw2 = segment_sum(seg, n_seg, w * w)
-    k = segment_count(seg, n_seg)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (k - 1) / (sw - sw2 / sw)
+    return (k - 1) / (sw - sw2 / sw)
 
 
 def dersimonian_laird(
@@ -100,8 +102,11 @@ def dersimonian_laird(
     return np.where((k > 1) & (tau2 > 0), tau2, 0.0)
 
 
-def _hedges(y: FloatArray, v: FloatArray, seg: IntArray, n_seg: int) -> FloatArray:
-    k = segment_count(seg, n_seg)
+def _hedges(
+    y: FloatArray, v: FloatArray, seg: IntArray, n_seg: int, k: FloatArray | None = None
+) -> FloatArray:
+    """Hedges' tau²; ``k`` (the segment sizes) when the caller has it."""
+    k = segment_count(seg, n_seg) if k is None else k
     ybar = segment_sum(seg, n_seg, y) / k
     rss = segment_sum(seg, n_seg, (y - ybar[seg]) ** 2)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -125,19 +130,21 @@ class _Working:
     def __init__(self, y: FloatArray, v: FloatArray, seg: IntArray, n_seg: int) -> None:
         self.y, self.v, self.seg = y, v, seg
         self.active: IntArray = np.arange(n_seg)
-
-    @property
-    def n(self) -> int:
-        return int(self.active.size)
+        self.n = n_seg
 
     def keep(self, still_active: BoolArray) -> None:
         if still_active.all():
+            return
+        if not still_active.any():  # the usual end: every analysis converged
+            self.y, self.v, self.seg = self.y[:0], self.v[:0], self.seg[:0]
+            self.active, self.n = self.active[:0], 0
             return
         rows = still_active[self.seg]
         renumber = np.cumsum(still_active) - 1
         self.y, self.v = self.y[rows], self.v[rows]
         self.seg = renumber[self.seg[rows]]
         self.active = self.active[still_active]
+        self.n = int(self.active.size)
 
 
 def _score(
@@ -150,17 +157,20 @@ def _score(
     there (Newton–Raphson: quadratic convergence), else the expected one, tr(PP) or Σw²
     (Fisher scoring, as metafor). Both iterate to the same root of the score.
     """
-    w, sw, r = _weighted_fit(work.y, work.v, work.seg, work.n, t)
+    seg, n = work.seg, work.n
+    w, sw, r = _weighted_fit(work.y, work.v, seg, n, t)
     w2 = w * w
-    sw2 = segment_sum(work.seg, work.n, w2)
+    sw2 = segment_sum(seg, n, w2)
     wr = w2 * r
-    wr2 = segment_sum(work.seg, work.n, wr * r)
+    wrr = wr * r
+    wr2 = segment_sum(seg, n, wrr)
     # y'PPPy = u'Pu with u = Py = w·r
-    upu = segment_sum(work.seg, work.n, wr * r * w) - segment_sum(work.seg, work.n, wr) ** 2 / sw
+    upu = segment_sum(seg, n, wrr * w) - segment_sum(seg, n, wr) ** 2 / sw
     if restricted:
-        sw3 = segment_sum(work.seg, work.n, w2 * w)
-        score = wr2 - (sw - sw2 / sw)
-        expected = sw2 - 2 * sw3 / sw + (sw2 / sw) ** 2
+        sw3 = segment_sum(seg, n, w2 * w)
+        sw2_sw = sw2 / sw
+        score = wr2 - (sw - sw2_sw)
+        expected = sw2 - 2 * sw3 / sw + sw2_sw**2
     else:
         score, expected = wr2 - sw, sw2
     observed = 2 * upu - expected
@@ -186,32 +196,45 @@ def _fisher_scoring(
     score at 0 is not positive, 0 is that maximum.
     """
     k = segment_count(seg, n_seg)
-    tau2 = _hedges(y, v, seg, n_seg)
+    tau2 = _hedges(y, v, seg, n_seg, k)
     scale = segment_sum(seg, n_seg, v) / k
     converged = k <= 1
     iterations = np.zeros(n_seg, dtype=np.intp)
     work = _Working(y, v, seg, n_seg)
     work.keep(~converged)
     plain = min(max_iterations, _PLAIN_ITERATIONS)
+    active = work.active
+    t = tau2[active]
+    scale_active = scale[active]
     for iteration in range(1, plain + 1):
         if work.n == 0:
             break
-        t = tau2[work.active]
         score, info = _score(work, t, restricted=restricted)
-        step = np.where(np.isfinite(score / info), score / info, 0.0)
-        below = t + step < 0
-        if below.any():
+        ratio = score / info
+        step = np.where(np.isfinite(ratio), ratio, 0.0)
+        moved = t + step
+        below = moved < 0
+        if np.count_nonzero(below):
             # metafor halves the step until tau² stays >= 0; from tau² = 0 it stays there.
             with np.errstate(divide="ignore", invalid="ignore"):
                 halvings = np.ceil(np.log2(-step / t))
                 step = np.where(below, np.where(t > 0, step / 2.0**halvings, 0.0), step)
-        new = np.maximum(t + step, 0.0)
-        done = np.abs(new - t) <= tolerance * (scale[work.active] + new)
-        tau2[work.active] = new
-        iterations[work.active] = iteration
-        converged[work.active[done]] = True
-        work.keep(~done)
+            moved = t + step
+        new = np.maximum(moved, 0.0)
+        done = np.abs(new - t) <= tolerance * (scale_active + new)
+        if np.count_nonzero(done):
+            finished = active[done]
+            tau2[finished] = new[done]
+            converged[finished] = True
+            iterations[finished] = iteration
+            still = ~done
+            work.keep(still)
+            active, t, scale_active = work.active, new[still], scale_active[still]
+        else:
+            t = new
     if work.n:
+        tau2[active] = t
+        iterations[active] = plain
         _bracketed_scoring(work, tau2, converged, iterations, scale, restricted=restricted,
                            tolerance=tolerance, max_iterations=max_iterations - plain)
     tau2 = _likelihood_check_at_zero(y, v, seg, n_seg, tau2, restricted=restricted)
@@ -285,8 +308,12 @@ def _likelihood_check_at_zero(
     y: FloatArray, v: FloatArray, seg: IntArray, n_seg: int, tau2: FloatArray, *, restricted: bool
 ) -> FloatArray:
     """metafor's ``ll0check``: fall back to 0 when it has the clearly higher likelihood."""
-    at_zero = _log_likelihood(y, v, seg, n_seg, np.zeros(n_seg), restricted=restricted)
-    at_fit = _log_likelihood(y, v, seg, n_seg, tau2, restricted=restricted)
+    # Both likelihoods in one pass: the rows twice, the second copy at tau² = 0.
+    both = _log_likelihood(
+        np.concatenate([y, y]), np.concatenate([v, v]), np.concatenate([seg, seg + n_seg]),
+        2 * n_seg, np.concatenate([tau2, np.zeros(n_seg)]), restricted=restricted,
+    )
+    at_fit, at_zero = both[:n_seg], both[n_seg:]
     return np.where((at_zero - at_fit > _LL0_TOLERANCE) & (tau2 > 1e-5), 0.0, tau2)
 
 
@@ -323,7 +350,8 @@ def solve_generalized_q(
         hi = spread[work.active] / target[work.active] * (1 + 1e-9) + 1e-300
         # Start where Q would reach the target if all variances were equal (then exact):
         # Q(τ²) = Q(0)·v/(v + τ²), with v the typical within-study variance.
-        vt = typical_variance(v, seg, n_seg)[work.active]
+        w0 = 1.0 / v
+        vt = typical_variance(w0, segment_sum(seg, n_seg, w0), k, seg, n_seg)[work.active]
         t = vt * (q0[work.active] / target[work.active] - 1)
     t = np.where(np.isfinite(t) & (t > 0) & (t < hi), t, 0.5 * hi)
     for iteration in range(1, max_iterations + 1):
@@ -362,11 +390,12 @@ def estimate_tau2(
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
 ) -> Tau2Fit:
     """tau² for every analysis; ``q`` is the heterogeneity statistic DL starts from."""
-    closed = {"DL": lambda: dersimonian_laird(q, v, seg, n_seg),
-              "HE": lambda: _hedges(y, v, seg, n_seg),
-              "SJ": lambda: _sidik_jonkman(y, v, seg, n_seg)}
-    if method in closed:
-        return Tau2Fit(closed[method](), np.ones(n_seg, dtype=bool), np.zeros(n_seg, np.intp))
+    if method in ("DL", "HE", "SJ"):
+        if method == "DL":
+            tau2 = dersimonian_laird(q, v, seg, n_seg)
+        else:
+            tau2 = (_hedges if method == "HE" else _sidik_jonkman)(y, v, seg, n_seg)
+        return Tau2Fit(tau2, np.ones(n_seg, dtype=bool), np.zeros(n_seg, np.intp))
     if method == "PM":
         k = segment_count(seg, n_seg)
         return solve_generalized_q(
