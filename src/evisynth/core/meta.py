@@ -11,16 +11,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from evisynth.core import bias as bias_tests
 from evisynth.core.batch import BatchFit, PredictionKind, chi2_p, fit_batch, q_profile_interval
 from evisynth.core.errors import ConvergenceError, InputError
 from evisynth.core.mantel_haenszel import RiskDifferenceVariance, mantel_haenszel
-from evisynth.core.metareg import MetaregMethod, meta_regression
 from evisynth.core.results import (
     AutoRule,
     Coefficient,
@@ -34,6 +32,9 @@ from evisynth.core.results import (
     SubgroupTest,
 )
 from evisynth.core.tau2 import FloatArray, IntArray, Tau2Method
+
+if TYPE_CHECKING:  # bias tests and meta-regression load scipy.stats: imported when asked for
+    from evisynth.core.metareg import MetaregMethod
 
 ModelChoice = Literal["fixed", "random", "auto"]
 FixedMethod = Literal["IV", "MH", "Peto"]
@@ -334,6 +335,8 @@ def analyse(
     if design is not None:
         x, names_x = design
         method: MetaregMethod = chosen.tau2_method if random else "fixed"
+        from evisynth.core.metareg import meta_regression
+
         mr = meta_regression(y, v, x[idx], names_x, method=method, hksj=options.hksj,
                              level=options.level)
         metareg = MetaRegression(
@@ -347,6 +350,8 @@ def analyse(
         )
     small = None
     if small_study_tests:
+        from evisynth.core import bias as bias_tests
+
         egger = bias_tests.egger_test(y, v)
         begg = bias_tests.begg_test(y, v)
         tf = bias_tests.trim_and_fill(y, v, random=random, tau2_method=chosen.tau2_method)
