@@ -40,14 +40,15 @@ def test_cli_refuses_a_file_imported_before_unless_allowed(tmp_path: Path) -> No
     assert summary["files"][0]["sha256"] == hashlib.sha256(RIS.encode()).hexdigest()
     refused = runner.invoke(app, ["import", str(again), "--project", str(project)])
     # an InputError: one line and exit 2 in a real process (the table in cli/main.py)
-    assert isinstance(refused.exception, services.AlreadyImported) and isinstance(refused.exception, InputError)
+    assert isinstance(refused.exception, services.AlreadyImported)
+    assert isinstance(refused.exception, InputError)
     message = str(refused.exception)
     assert "renamed-copy.ris was imported before (batch 1" in message and "as search.ris" in message
     assert "--allow-reimport" in message
     assert count(project) == 2  # nothing stored
     also = runner.invoke(app, ["records", "import", str(project), str(again)])
     assert isinstance(also.exception, services.AlreadyImported) and count(project) == 2
-    forced = runner.invoke(app, ["import", str(again), "--project", str(project), "--allow-reimport", "--json"])
+    forced = runner.invoke(app, ["import", str(again), "--project", str(project), "--allow-reimport"])
     assert forced.exit_code == 0, forced.output
     assert count(project) == 4
 

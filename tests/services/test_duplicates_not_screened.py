@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evisynth.services import dedup, workspace
+from evisynth.services import dedup, screening, workspace
 from evisynth.services import records as record_services
-from evisynth.services import screening
 from evisynth.storage import open_project
 from evisynth.storage import records as record_store
 

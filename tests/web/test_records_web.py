@@ -48,7 +48,8 @@ def test_an_import_reports_its_file_and_a_second_one_is_refused_until_confirmed(
     csrf = sign_in(app, "olga")
     before = total(app, site.slug)
     r = upload(app, site.slug, csrf, RIS.encode())
-    assert r.status_code == 303 and r.headers["location"].startswith(f"/p/{site.slug}/records?done=imported&n=2")
+    assert r.status_code == 303
+    assert r.headers["location"].startswith(f"/p/{site.slug}/records?done=imported&n=2")
     page = app.get(r.headers["location"]).text
     assert "2 records imported." in page
     digest = hashlib.sha256(RIS.encode()).hexdigest()
@@ -75,7 +76,8 @@ def test_an_import_reports_its_file_and_a_second_one_is_refused_until_confirmed(
     assert upload(app, site.slug, csrf, b"TY  - JOUR\nTI  - x\nER  - \n").status_code == 403
 
 
-def test_search_filters_sorting_and_paging(app: TestClient, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_filters_sorting_and_paging(app: TestClient, site: Site,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     server: Server = app.app.state.server  # type: ignore[attr-defined]
     project = server.project(site.slug)
     batch = record_store.add_records(project, [
@@ -163,9 +165,10 @@ def test_dedup_run_review_and_undo(app: TestClient, site: Site) -> None:
         Record(source_file="b.ris", entry=1, format="ris", original="", database="Embase",
                title="Erratum: More on eculizumab for congenital atypical hemolytic-uremic syndrome",
                **fields),  # type: ignore[arg-type]
-        *(Record(source_file=name, entry=2, format="ris", original="", database=db, doi="10.1053/j.ajkd.2016.01.1",
-                 title="Menaquinone-7 and vascular calcification in haemodialysis", authors=("Kurnatowska I",),
-                 year=2016, journal="Am J Kidney Dis") for name, db in (("a.ris", "PubMed"), ("b.ris", "Embase")))],
+        *(Record(source_file=name, entry=2, format="ris", original="", database=db,
+                 doi="10.1053/j.ajkd.2016.01.1", authors=("Kurnatowska I",), year=2016,
+                 title="Menaquinone-7 and vascular calcification in haemodialysis", journal="Am J Kidney Dis")
+          for name, db in (("a.ris", "PubMed"), ("b.ris", "Embase")))],
         "olga")
     assert batch.first_id is not None
     csrf = sign_in(app, "otto")  # a reviewer of this project
@@ -181,14 +184,16 @@ def test_dedup_run_review_and_undo(app: TestClient, site: Site) -> None:
                     ).status_code == 400
     assert app.post(f"/p/{site.other}/dedup/decide", data={"csrf": csrf, "link_id": 99999,
                                                           "decision": "accepted"}).status_code == 404
-    r = app.post(f"/p/{site.other}/dedup/decide", data={"csrf": csrf, "link_id": link, "decision": "accepted"})
+    r = app.post(f"/p/{site.other}/dedup/decide", data={"csrf": csrf, "link_id": link,
+                                                        "decision": "accepted"})
     assert r.status_code == 200 and "Duplicate accepted." in r.text
     assert re.search(r'id="queue-count">0<', r.text) and re.search(r'id="group-count">2<', r.text)
     decided = re.search(rf'<tr data-link="{link}">(.*?)</tr>', r.text, re.S)
     assert decided and "accepted" in decided.group(1) and "otto" in decided.group(1)
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", decided.group(1))
     # undo the merge: the link stays, rejected, and the group is gone
-    r = app.post(f"/p/{site.other}/dedup/decide", data={"csrf": csrf, "link_id": link, "decision": "rejected"})
+    r = app.post(f"/p/{site.other}/dedup/decide", data={"csrf": csrf, "link_id": link,
+                                                        "decision": "rejected"})
     assert "Not duplicates" in r.text and re.search(r'id="group-count">1<', r.text)
     assert [s.link.status for s in record_store.list_links(project) if s.id == link] == ["rejected"]
 
