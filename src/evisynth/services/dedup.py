@@ -97,11 +97,19 @@ def _with_records(project: Project, links: Sequence[StoredLink]) -> tuple[QueueI
     return tuple(QueueItem(s, records[s.link.record], records[s.link.duplicate_of]) for s in links)
 
 
-def review_queue(project_path: Path | str | Project) -> tuple[QueueItem, ...]:
-    """Links waiting for a decision, most likely duplicates first, with both records."""
+def review_queue(project_path: Path | str | Project, *, joined: bool = True) -> tuple[QueueItem, ...]:
+    """Links waiting for a decision, most likely duplicates first, with both records.
+
+    ``joined=False`` leaves out the links whose two records other links already put in one
+    group (accepting one pair between two groups settles the others between them)."""
     with opened(project_path) as project:
         links = sorted(store.list_links(project, status="needs_review"),
                        key=lambda s: (-s.link.score, s.id))
+        if not joined:
+            group_of = {i: n for n, group in enumerate(linked_groups(
+                [s.link for s in store.list_links(project, status=("auto", "accepted"))])) for i in group}
+            links = [s for s in links
+                     if group_of.get(s.link.record, -1) != group_of.get(s.link.duplicate_of, -2)]
         return _with_records(project, links)
 
 

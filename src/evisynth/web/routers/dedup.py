@@ -21,7 +21,7 @@ router = APIRouter()
 @router.get("/p/{slug}/dedup", response_class=HTMLResponse)
 def dedup_page(request: Request, ctx: Member) -> HTMLResponse:
     project = ctx.project
-    return render(request, "dedup.html", ctx=ctx, queue=dedup_services.review_queue(project),
+    return render(request, "dedup.html", ctx=ctx, queue=dedup_services.review_queue(project, joined=False),
                   groups=dedup_services.groups(project), decided=dedup_services.decided(project),
                   links=record_store.count_links(project),
                   records=sum(record_store.count_records(project).values()))
