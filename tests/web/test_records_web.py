@@ -99,6 +99,7 @@ def test_search_filters_sorting_and_paging(app: TestClient, site: Site,
     assert "No record matches" in app.get(f"{base}?q=nothing-like-this").text
     assert app.get(f"{base}?sort=password").status_code == 400
     assert app.get(f"{base}?year=abc").status_code == 400
+    assert app.get(f"{base}?desc=yes").status_code == 400
     assert app.get(f"{base}?state=bogus").status_code == 400
     # screening filters: two reviewers exclude the first record with a reason
     first = site.record_ids[0]

@@ -127,7 +127,7 @@ def import_(
                              "and export files in a separate call")
         given = [name for name, value in (("--source", source), ("--encoding", encoding),
                                           ("--map", columns)) if value] + (
-            ["--format"] if format != "auto" else [])
+            ["--format"] if format != "auto" else []) + (["--allow-reimport"] if allow_reimport else [])
         if given:
             raise InputError(f"{', '.join(given)} apply to record export files, not to the review "
                              f"bundle {folders[0]}; leave them out")

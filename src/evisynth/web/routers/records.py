@@ -32,18 +32,21 @@ def _query(q: str, source: str, year: str, state: str, decision: str, reviewer: 
 @router.get("/p/{slug}/records", response_class=HTMLResponse)
 def records_page(request: Request, ctx: Member, q: str = "", source: str = "", year: str = "",
                  state: str = "", decision: str = "", reviewer: str = "", reason: str = "",
-                 sort: str = "id", desc: bool = False, page: int = 1) -> HTMLResponse:
+                 sort: str = "id", desc: str = "false", page: int = 1) -> HTMLResponse:
     if sort not in record_store.SORTS:
         raise Page(400, f"sort must be one of {', '.join(record_store.SORTS)}")
+    if desc not in ("true", "false", "1", "0"):
+        raise Page(400, f"desc must be true or false (got {desc!r})")
+    descending = desc in ("true", "1")
     query = _query(q, source, year, state, decision, reviewer, reason)
     page = max(page, 1)
-    found = record_services.browse(ctx.project, query, sort=sort, descending=desc, limit=PAGE_SIZE,
+    found = record_services.browse(ctx.project, query, sort=sort, descending=descending, limit=PAGE_SIZE,
                                    offset=(page - 1) * PAGE_SIZE)
     filters = {k: v for k, v in (("q", q), ("source", source), ("year", year), ("state", state),
                                  ("decision", decision), ("reviewer", reviewer), ("reason", reason)) if v}
     return render(request, "records.html", ctx=ctx, found=found, query=query, filters=filters,
-                  here=urlencode({**filters, "sort": sort, "desc": str(desc).lower()}),
-                  filtered=urlencode(filters), sort=sort, desc=desc, page=page,
+                  here=urlencode({**filters, "sort": sort, "desc": str(descending).lower()}),
+                  filtered=urlencode(filters), sort=sort, desc=descending, page=page,
                   pages=max(1, -(-found.total // PAGE_SIZE)),
                   choices=record_services.screening_choices(ctx.project),
                   per_source=record_store.count_records(ctx.project),
