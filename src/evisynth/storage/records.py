@@ -261,12 +261,12 @@ def search_records(project: Project, where: RecordFilter = RecordFilter(), *, so
                    descending: bool = False, limit: int | None = 50,
                    offset: int = 0) -> tuple[int, tuple[StoredRecord, ...]]:
     """(how many records match ``where``, the page of them from ``offset``, at most ``limit``
-    (None: all), sorted by ``sort`` (one of :data:`SORTS`), then by id). Filtering, sorting
+    (None: all), sorted by ``sort`` (one of :data:`SORTS`; empty values last), then by id). Filtering, sorting
     and paging happen in the database: only the page is read."""
     if sort not in SORTS:
         raise StorageError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
     column = _RECORD.c[sort]
-    order = [column.desc() if descending else column.asc()]
+    order = [(column.desc() if descending else column.asc()).nulls_last()]  # alike on both backends
     if sort != "id":
         order.append(_RECORD.c.id.desc() if descending else _RECORD.c.id.asc())
     with project._read() as conn:
