@@ -44,6 +44,8 @@ ActorOption = Annotated[str, typer.Option(
 CreateOption = Annotated[bool, typer.Option(
     help="Create the project if it does not exist.", show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
+ReimportOption = Annotated[bool, typer.Option(
+    "--allow-reimport", help="Import a file even if the same bytes (SHA-256) were imported before.")]
 
 
 @contextmanager
@@ -76,7 +78,7 @@ def _progress(total: int, show: bool) -> Iterator[tuple[FileProgress, EntryProgr
 
 def _import_files(project: Path, files: list[Path], *, source: list[str] | None, format: str,
                   encoding: str | None, columns: str | None, actor: str, create: bool,
-                  json_output: bool) -> None:
+                  json_output: bool, allow_reimport: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -88,7 +90,7 @@ def _import_files(project: Path, files: list[Path], *, source: list[str] | None,
         result = services.import_records(
             project, files, actor=actor, format=format, encoding=encoding, source=source,
             columns=services.parse_column_map(columns), create=create, progress=progress,
-            entry_progress=entries)
+            entry_progress=entries, allow_reimport=allow_reimport)
     if json_output:
         print_json(result.to_dict())
         return
@@ -114,6 +116,7 @@ def import_(
     encoding: EncodingOption = None,
     columns: MapOption = None,
     actor: ActorOption = "importer",
+    allow_reimport: ReimportOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Import a review bundle folder, or record export files, into a project (one transaction)."""
@@ -124,7 +127,7 @@ def import_(
                              "and export files in a separate call")
         given = [name for name, value in (("--source", source), ("--encoding", encoding),
                                           ("--map", columns)) if value] + (
-            ["--format"] if format != "auto" else [])
+            ["--format"] if format != "auto" else []) + (["--allow-reimport"] if allow_reimport else [])
         if given:
             raise InputError(f"{', '.join(given)} apply to record export files, not to the review "
                              f"bundle {folders[0]}; leave them out")
@@ -137,7 +140,7 @@ def import_(
             print_text(f"imported {folders[0]} into {project}: {changes} changes")
         return
     _import_files(project, paths, source=source, format=format, encoding=encoding, columns=columns,
-                  actor=actor, create=create, json_output=json_output)
+                  actor=actor, create=create, json_output=json_output, allow_reimport=allow_reimport)
 
 
 @app.command("import")
@@ -151,11 +154,12 @@ def records_import(
     columns: MapOption = None,
     create: CreateOption = False,
     actor: ActorOption = "importer",
+    allow_reimport: ReimportOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Import record export files into PROJECT: all files or none, as one batch."""
     _import_files(project, files, source=source, format=format, encoding=encoding, columns=columns,
-                  actor=actor, create=create, json_output=json_output)
+                  actor=actor, create=create, json_output=json_output, allow_reimport=allow_reimport)
 
 
 @app.command("list")

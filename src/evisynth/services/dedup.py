@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from evisynth.analysis.dedup import find_duplicates
-from evisynth.review.identification import IdentificationCounts
+from evisynth.review.identification import IdentificationCounts, linked_groups
 from evisynth.review.links import DuplicateLink
+from evisynth.services.screening import opened
 from evisynth.storage import records as store
-from evisynth.storage.project import open_project
+from evisynth.storage.project import Project
 from evisynth.storage.records import StoredLink, StoredRecord
 
 
@@ -59,11 +60,24 @@ class QueueItem:
                 "duplicate_of_record": brief(self.duplicate_of)}
 
 
-def deduplicate(project_path: Path | str, *, actor: str = "dedup", review: bool = True,
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Records joined by auto/accepted links: the one kept (lowest id: screened, counted) and
+    the others (removed as duplicates), with the links that join them."""
+
+    kept: StoredRecord
+    duplicates: tuple[StoredRecord, ...]
+    links: tuple[StoredLink, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kept": self.kept.id, "duplicates": [s.id for s in self.duplicates],
+                "links": [s.to_dict() for s in self.links]}
+
+
+def deduplicate(project_path: Path | str | Project, *, actor: str = "dedup", review: bool = True,
                 progress: Callable[[int, int], None] | None = None) -> DedupRun:
     """Find duplicates among all the project's records and store the new links."""
-    project = open_project(project_path)
-    try:
+    with opened(project_path) as project:
         stored = store.list_records(project)
         result = find_duplicates([s.record for s in stored], review=review, progress=progress)
         ids = [s.id for s in stored]
@@ -75,37 +89,63 @@ def deduplicate(project_path: Path | str, *, actor: str = "dedup", review: bool 
             by_rule[link.rule] = by_rule.get(link.rule, 0) + 1
         return DedupRun(len(stored), result.candidate_pairs, len(links), len(added),
                         dict(sorted(by_rule.items())), store.identification_counts(project))
-    finally:
-        project.close()
 
 
-def review_queue(project_path: Path | str) -> tuple[QueueItem, ...]:
-    """Links waiting for a decision, most likely duplicates first, with both records."""
-    project = open_project(project_path)
-    try:
+def _with_records(project: Project, links: Sequence[StoredLink]) -> tuple[QueueItem, ...]:
+    wanted = {i for s in links for i in (s.link.record, s.link.duplicate_of)}
+    records = {r.id: r for r in store.list_records(project, ids=wanted)} if wanted else {}
+    return tuple(QueueItem(s, records[s.link.record], records[s.link.duplicate_of]) for s in links)
+
+
+def review_queue(project_path: Path | str | Project, *, joined: bool = True) -> tuple[QueueItem, ...]:
+    """Links waiting for a decision, most likely duplicates first, with both records.
+
+    ``joined=False`` leaves out the links whose two records other links already put in one
+    group (accepting one pair between two groups settles the others between them)."""
+    with opened(project_path) as project:
         links = sorted(store.list_links(project, status="needs_review"),
                        key=lambda s: (-s.link.score, s.id))
-        wanted = {i for s in links for i in (s.link.record, s.link.duplicate_of)}
-        records = {r.id: r for r in store.list_records(project, ids=wanted)} if wanted else {}
-        return tuple(QueueItem(s, records[s.link.record], records[s.link.duplicate_of]) for s in links)
-    finally:
-        project.close()
+        if not joined:
+            group_of = {i: n for n, group in enumerate(linked_groups(
+                [s.link for s in store.list_links(project, status=("auto", "accepted"))])) for i in group}
+            links = [s for s in links
+                     if group_of.get(s.link.record, -1) != group_of.get(s.link.duplicate_of, -2)]
+        return _with_records(project, links)
 
 
-def decide(project_path: Path | str, decisions: Sequence[tuple[int, str]], *,
+def decided(project_path: Path | str | Project) -> tuple[QueueItem, ...]:
+    """Links a reviewer accepted or rejected (who and when on each link), latest first."""
+    with opened(project_path) as project:
+        links = sorted(store.list_links(project, status=("accepted", "rejected")),
+                       key=lambda s: (s.decided_at is not None, s.decided_at, s.id), reverse=True)
+        return _with_records(project, links)
+
+
+def groups(project_path: Path | str | Project) -> tuple[DuplicateGroup, ...]:
+    """The duplicate groups as screening and PRISMA see them (auto and accepted links)."""
+    with opened(project_path) as project:
+        links = store.list_links(project, status=("auto", "accepted"))
+        found = linked_groups([s.link for s in links])
+        records = {r.id: r for r in store.list_records(project, ids={i for g in found for i in g})}
+        out = []
+        for group in found:
+            ids = sorted(group)
+            out.append(DuplicateGroup(records[ids[0]], tuple(records[i] for i in ids[1:]),
+                                      tuple(s for s in links if s.link.record in group)))
+        return tuple(out)
+
+
+def decide(project_path: Path | str | Project, decisions: Sequence[tuple[int, str]], *,
            actor: str) -> tuple[StoredLink, ...]:
-    """Apply ``(link id, "accepted" | "rejected")`` decisions in one transaction, each audited."""
-    project = open_project(project_path)
-    try:
+    """Apply ``(link id, "accepted" | "rejected")`` decisions in one transaction, each audited.
+
+    Rejecting an ``auto`` or ``accepted`` link undoes that merge: the link stays, with the
+    new status, who and when; the audit log keeps the earlier state."""
+    with opened(project_path) as project:
         return store.decide_links(project, decisions, actor)
-    finally:
-        project.close()
 
 
-def prisma_counts(project_path: Path | str) -> IdentificationCounts:
+def prisma_counts(project_path: Path | str | Project) -> IdentificationCounts:
     """PRISMA identification numbers from the stored records and links."""
-    project = open_project(project_path)
-    try:
+    with opened(project_path) as project:
         return store.identification_counts(project)
-    finally:
-        project.close()

@@ -7,7 +7,9 @@ records of all files go in as one batch, in one transaction (:func:`evisynth.sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -20,8 +22,9 @@ from evisynth.io.records.export import to_csv, to_ris
 from evisynth.review.normalize import KEYS
 from evisynth.review.records import Record
 from evisynth.storage import records as store
-from evisynth.storage.project import open_project
-from evisynth.storage.records import FileSummary, ImportBatch, StoredRecord
+from evisynth.storage import screening as screening_store
+from evisynth.storage.project import Project, open_project
+from evisynth.storage.records import FileSummary, ImportBatch, RecordFilter, StoredRecord
 
 #: Called after each file is read: (files done, files in all, the file just read).
 Progress = Callable[[int, int, str], None]
@@ -39,6 +42,42 @@ class ImportResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"project": self.project, **self.batch.to_dict()}
+
+
+class AlreadyImported(InputError):
+    """Files whose bytes (SHA-256) were imported before; nothing was imported."""
+
+    def __init__(self, found: Sequence[tuple[str, ImportBatch, FileSummary]]) -> None:
+        self.found = tuple(found)
+        said = "; ".join(
+            f"{name} was imported before (batch {batch.id}, {batch.imported_at:%Y-%m-%d %H:%M} UTC "
+            f"by {batch.imported_by}, as {Path(earlier.path).name}, {earlier.records} records)"
+            for name, batch, earlier in self.found)
+        super().__init__(f"{said}: the same file (SHA-256) again would add its records twice; "
+                         "nothing was imported. Import it again only on purpose: --allow-reimport "
+                         "on the command line, \u201cImport anyway\u201d in the web app")
+
+
+@contextmanager
+def _opened(project: Path | str | Project, *, create: bool = False) -> Iterator[Project]:
+    if isinstance(project, Project):
+        yield project
+        return
+    opened = open_project(project, create=create)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def imported_before(project: Project, digests: Sequence[str]) -> dict[str, tuple[ImportBatch, FileSummary]]:
+    """SHA-256 → the earliest import batch (and its file) that read a file with those bytes."""
+    wanted, found = set(digests) - {""}, {}
+    for batch in store.list_batches(project):
+        for f in batch.files:
+            if f.sha256 in wanted and f.sha256 not in found:
+                found[f.sha256] = (batch, f)
+    return found
 
 
 def parse_column_map(text: str | None) -> dict[str, str] | None:
@@ -138,7 +177,7 @@ def read_exports(
 
 
 def import_records(
-    project_path: Path | str,
+    project_path: Path | str | Project,
     paths: Sequence[Path],
     *,
     actor: str,
@@ -149,22 +188,36 @@ def import_records(
     create: bool = False,
     progress: Progress | None = None,
     entry_progress: EntryProgress | None = None,
+    names: Sequence[str] | None = None,
+    allow_reimport: bool = False,
 ) -> ImportResult:
-    """Read ``paths`` and store all their records in the project as one batch (all or nothing)."""
+    """Read ``paths`` and store all their records in the project as one batch (all or nothing).
+
+    A file whose SHA-256 an earlier batch already read is refused (:class:`AlreadyImported`)
+    unless ``allow_reimport``. ``names`` are the names to keep as each file's provenance
+    (an upload's original file name) instead of its path on this machine.
+    """
+    if names is not None and len(names) != len(paths):
+        raise InputError(f"{len(names)} names for {len(paths)} files; give one name per file")
     files = read_exports(paths, format=format, encoding=encoding, source=source, columns=columns,
                          progress=progress, entry_progress=entry_progress)
+    if names is not None:
+        files = [dataclasses.replace(f, path=name, records=tuple(
+            dataclasses.replace(r, source_file=name) for r in f.records))
+            for f, name in zip(files, names, strict=True)]
     records: list[Record] = [r for f in files for r in f.records]
     summaries = [FileSummary(f.path, f.format, f.encoding, len(f.records), _warnings(f), f.sha256)
                  for f in files]
-    project = open_project(project_path, create=create)
-    try:
+    with _opened(project_path, create=create) as project:
+        if not allow_reimport:
+            earlier = imported_before(project, [f.sha256 for f in files])
+            if earlier:
+                raise AlreadyImported([(f.path, *earlier[f.sha256]) for f in files if f.sha256 in earlier])
         named = [s for s in _sources(source, len(paths)) if s]
         batch = store.add_records(project, records, actor, files=summaries,
                                   source="; ".join(dict.fromkeys(named)),
                                   encoding=encoding or "")
         return ImportResult(project.location, batch)
-    finally:
-        project.close()
 
 
 def list_records(project_path: Path | str, *, database: str | None = None,
@@ -179,11 +232,102 @@ def list_records(project_path: Path | str, *, database: str | None = None,
 
 def export_records(project_path: Path | str, out: Path, *, format: str) -> int:
     """Write the project's records as RIS or CSV to ``out``; returns how many were written."""
-    if format not in EXPORT_FORMATS:
-        raise InputError(f"--format {format!r} must be one of {', '.join(EXPORT_FORMATS)}")
     if not out.parent.is_dir():
         raise InputError(f"folder {out.parent} does not exist; create it first")
-    records = [s.record for s in list_records(project_path)]
-    text = to_ris(records) if format == "ris" else to_csv(records)
+    with _opened(project_path) as project:
+        count, text = export_text(project, RecordQuery(), format=format)
     out.write_text(text, encoding="utf-8")
-    return len(records)
+    return count
+
+
+#: Screening states a record can be in (:data:`evisynth.review.screening.STATES`).
+SCREENING_STATES = ("ta:open", "ta:conflict", "ta:excluded", "ft:open", "ft:conflict",
+                    "ft:excluded", "included")
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """The records table's filter: ``text`` (title, authors, abstract), ``database``,
+    ``year``, the screening ``state`` (one of :data:`SCREENING_STATES`), and a standing
+    screening decision (``decision``: include/exclude/maybe, by ``reviewer``, with ``reason``)."""
+
+    text: str = ""
+    database: str | None = None
+    year: int | None = None
+    state: str | None = None
+    decision: str | None = None
+    reviewer: str | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.state is not None and self.state not in SCREENING_STATES:
+            raise InputError(f"state {self.state!r} is not one of {', '.join(SCREENING_STATES)}")
+        if self.decision is not None and self.decision not in ("include", "exclude", "maybe"):
+            raise InputError(f"decision {self.decision!r} must be include, exclude or maybe")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of the records table: how many match, which records, their screening states."""
+
+    total: int
+    offset: int
+    records: tuple[StoredRecord, ...]
+    states: Mapping[int, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "offset": self.offset,
+                "records": [{"id": s.id, "state": self.states.get(s.id, "ta:open"), **s.record.to_dict()}
+                            for s in self.records]}
+
+
+def _filter(project: Project, query: RecordQuery) -> RecordFilter:
+    """The storage filter: screening conditions become the set of record ids that meet them,
+    worked out from the screening events (only screened records have any)."""
+    ids: frozenset[int] | None = None
+    not_ids: frozenset[int] = frozenset()
+    if query.state is not None or query.decision or query.reviewer or query.reason:
+        states = screening_store.load_screening(project)
+        if query.state == "ta:open":  # records never screened are open at title/abstract
+            not_ids = frozenset(r for r, s in states.items() if s.state != "ta:open")
+        elif query.state is not None:
+            ids = frozenset(r for r, s in states.items() if s.state == query.state)
+        if query.decision or query.reviewer or query.reason:
+            standing = frozenset(
+                r for r, s in states.items() for stage in ("ta", "ft")
+                for e in (*s.stage(stage).decisions, *filter(None, [s.stage(stage).resolution]))
+                if (not query.decision or e.action == query.decision)
+                and (not query.reviewer or e.reviewer == query.reviewer)
+                and (not query.reason or e.reason == query.reason))
+            ids = standing if ids is None else ids & standing
+    return RecordFilter(query.text, query.database, query.year, ids, not_ids)
+
+
+def browse(project: Project, query: RecordQuery, *, sort: str = "id", descending: bool = False,
+           limit: int = 50, offset: int = 0) -> RecordPage:
+    """One page of the records that ``query`` keeps (filtered, sorted and paged in SQL)."""
+    total, page = store.search_records(project, _filter(project, query), sort=sort,
+                                       descending=descending, limit=limit, offset=offset)
+    states = screening_store.load_screening(project, [s.id for s in page]) if page else {}
+    return RecordPage(total, offset, page, {r: s.state for r, s in states.items()})
+
+
+def export_text(project: Project, query: RecordQuery, *, format: str) -> tuple[int, str]:
+    """(how many, the RIS or CSV text) of the records that ``query`` keeps, in id order."""
+    if format not in EXPORT_FORMATS:
+        raise InputError(f"--format {format!r} must be one of {', '.join(EXPORT_FORMATS)}")
+    _, found = store.search_records(project, _filter(project, query), limit=None)
+    records = [s.record for s in found]
+    return len(records), to_ris(records) if format == "ris" else to_csv(records)
+
+
+def screening_choices(project: Project) -> dict[str, tuple[str, ...]]:
+    """What the records table's filters offer: databases, reviewers and reasons in use."""
+    states = screening_store.load_screening(project).values()
+    events = [e for s in states for e in s.events if e.action != "retract"]
+    return {"databases": tuple(store.count_records(project)),
+            "reviewers": tuple(sorted({e.reviewer for e in events})),
+            "reasons": tuple(sorted({e.reason for e in events if e.reason}))}

@@ -106,8 +106,7 @@ def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: i
                   if any(d.reviewer == reviewer for d in s.stage(session.stage).decisions))
     item = session.current()
     rid = item.record_id if item else None
-    if prefer is not None and rid is not None and prefer != rid and \
-            _queued(project, reviewer, session.stage, prefer):
+    if prefer is not None and rid is not None and prefer != rid and session.queued(prefer):
         rid = prefer
     if rid is None:
         return ScreenView(session.stage, None, [], [], (), "", (), "", decided, 0, session.inclusion,
@@ -121,13 +120,6 @@ def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: i
         stored.database, visible_events(state, session.stage, reviewer, session.policy),
         "" if ft is None else ft.kind, decided, session.remaining, session.inclusion, session.exclusion,
         session.keywords, session.policy)
-
-
-def _queued(project: Project, reviewer: str, stage: str, rid: int) -> bool:
-    """Whether ``rid`` is open at ``stage`` and not yet decided by ``reviewer``."""
-    state = screening_store.load_screening(project, [rid]).get(rid, RecordScreening(rid))
-    mine = any(d.reviewer == reviewer for d in state.stage(stage).decisions)  # type: ignore[arg-type]
-    return state.state == f"{stage}:open" and not mine and rid in screening_store.record_ids(project)
 
 
 def undo(project: Project, reviewer: str, stage: str, record_id: int) -> RecordScreening:
@@ -161,14 +153,6 @@ def prisma_svg(project: Project, language: str = "en") -> bytes:
 
 def prisma_counts(project: Project) -> dict[str, Any]:
     return screening_services.prisma(project).to_dict()
-
-
-def import_records(project: Project, path: str, actor: str, source: str = "") -> int:
-    """Read a bibliographic export (RIS, MEDLINE, BibTeX, EndNote XML, CSV …) into the project."""
-    from evisynth.io.records import read_records
-
-    records = read_records(path, source=source or None)
-    return record_store.add_records(project, records, actor, source=source).record_count
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,11 +16,13 @@ of the store can grow without touching the review's repository; each takes the o
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Table, Text, bindparam, func, insert, or_, select, update
+from sqlalchemy import cast as sql_cast
 
 from evisynth.core.results import Serializable
 from evisynth.review.errors import DomainError
@@ -32,9 +34,9 @@ from evisynth.storage.errors import StorageError
 from evisynth.storage.project import Project
 
 __all__ = [
-    "FileSummary", "ImportBatch", "StoredLink", "StoredRecord", "add_links", "add_records",
+    "FileSummary", "ImportBatch", "RecordFilter", "StoredLink", "StoredRecord", "add_links", "add_records",
     "count_links", "count_records", "decide_link", "decide_links", "get_record", "identification_counts",
-    "iter_records", "list_batches", "list_links", "list_records",
+    "iter_records", "list_batches", "list_links", "list_records", "search_records",
 ]
 
 #: What a reviewer may decide about a link.
@@ -211,6 +213,68 @@ def list_records(project: Project, *, batch: int | None = None, database: str | 
         raise StorageError(f"no record {missing[0]} in project {project.location}; list the records "
                            "(evisynth records list) for their ids")
     return tuple(out)
+
+
+#: What :func:`search_records` sorts by: a column of ``records``.
+SORTS: tuple[str, ...] = ("id", "title", "year", "database", "journal")
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """What :func:`search_records` keeps: ``text`` in the title, authors or abstract (any
+    language, case-insensitive), one ``database``, one ``year``; ``ids`` only these ids,
+    ``not_ids`` none of these (both worked out by the caller, e.g. from screening)."""
+
+    text: str = ""
+    database: str | None = None
+    year: int | None = None
+    ids: frozenset[int] | None = None
+    not_ids: frozenset[int] = frozenset()
+
+
+def _in(name: str, ids: Iterable[int]) -> ColumnElement[bool]:
+    # Rendered into the SQL as literals: a list of any length, no bound-parameter limit.
+    return _RECORD.c.id.in_(bindparam(name, sorted(ids), expanding=True, literal_execute=True))
+
+
+def _where(query: Any, where: RecordFilter) -> Any:
+    text = where.text.strip()
+    if text:
+        # authors is a JSON list, stored with non-ASCII text escaped (\u4e2d…): match both.
+        escaped = json.dumps(text)[1:-1]
+        query = query.where(or_(_RECORD.c.title.icontains(text, autoescape=True),
+                                _RECORD.c.abstract.icontains(text, autoescape=True),
+                                sql_cast(_RECORD.c.authors, Text).icontains(text, autoescape=True),
+                                sql_cast(_RECORD.c.authors, Text).icontains(escaped, autoescape=True)))
+    if where.database is not None:
+        query = query.where(_RECORD.c.database == where.database)
+    if where.year is not None:
+        query = query.where(_RECORD.c.year == where.year)
+    if where.ids is not None:
+        query = query.where(_in("ids", where.ids) if where.ids else _RECORD.c.id.is_(None))
+    if where.not_ids:
+        query = query.where(~_in("not_ids", where.not_ids))
+    return query
+
+
+def search_records(project: Project, where: RecordFilter = RecordFilter(), *, sort: str = "id",
+                   descending: bool = False, limit: int | None = 50,
+                   offset: int = 0) -> tuple[int, tuple[StoredRecord, ...]]:
+    """(how many records match ``where``, the page of them from ``offset``, at most ``limit``
+    (None: all), sorted by ``sort`` (one of :data:`SORTS`; empty values last), then by id). Filtering, sorting
+    and paging happen in the database: only the page is read."""
+    if sort not in SORTS:
+        raise StorageError(f"sort must be one of {', '.join(SORTS)} (got {sort!r})")
+    column = _RECORD.c[sort]
+    order = [(column.desc() if descending else column.asc()).nulls_last()]  # alike on both backends
+    if sort != "id":
+        order.append(_RECORD.c.id.desc() if descending else _RECORD.c.id.asc())
+    with project._read() as conn:
+        total = conn.execute(_where(select(func.count()).select_from(_RECORD), where)).scalar_one()
+        query = _where(select(_RECORD), where).order_by(*order).offset(max(offset, 0))
+        if limit is not None:
+            query = query.limit(limit)
+        return int(total), tuple(_stored_record(row) for row in conn.execute(query))
 
 
 def get_record(project: Project, record_id: int) -> StoredRecord:

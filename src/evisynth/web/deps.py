@@ -33,6 +33,8 @@ NOTICES = {
     "arm": "Arm added to {n} studies.", "values": "{n} values saved as yours.",
     "resolved": "Discrepancy resolved: the arbiter’s value stands.", "analysis": "Analysis saved.",
     "characteristic": "Study characteristic saved.",
+    "imported": "{n} records imported.", "dedup": "Deduplication run: {n} new links.",
+    "accepted": "Duplicate accepted.", "rejected": "Not duplicates: the records are kept apart.",
 }
 
 

@@ -4,13 +4,16 @@ from evisynth.web.routers import (
     accounts,
     analysis,
     appraisal,
+    dedup,
     extraction,
     projects,
     protocol,
+    records,
     reports,
     screening,
     studies,
 )
 
-ROUTERS = (accounts.router, projects.router, protocol.router, screening.router, studies.router,
-           extraction.router, appraisal.router, analysis.router, reports.router)
+ROUTERS = (accounts.router, projects.router, protocol.router, records.router, dedup.router,
+           screening.router, studies.router, extraction.router, appraisal.router, analysis.router,
+           reports.router)

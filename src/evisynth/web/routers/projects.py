@@ -1,17 +1,14 @@
-"""The project list, a project's home page (members, protocol, screening settings) and the
-import of records."""
+"""The project list and a project's home page (members, protocol, screening settings)."""
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from evisynth.services import screening as screening_services
 from evisynth.services import workspace
-from evisynth.web.deps import Member, Owner, Page, ServerDep, SettingsDep, User, back, read_upload, render
+from evisynth.web.deps import Member, Owner, Page, ServerDep, User, back, render
 
 router = APIRouter()
 
@@ -62,18 +59,6 @@ def project_settings(ctx: Owner, include: Annotated[str, Form()] = "",
                      reviewers: Annotated[int | None, Form()] = None) -> Response:
     screening_services.settings(ctx.project, ctx.name, reviewers=reviewers,
                                 include=_words(include), exclude=_words(exclude))
-    return back(f"/p/{ctx.slug}")
-
-
-@router.post("/p/{slug}/records")
-async def upload_records(settings: SettingsDep, ctx: Owner, file: UploadFile,
-                         source: Annotated[str, Form()] = "") -> Response:
-    data = await read_upload(settings, file)
-    suffix = Path(file.filename or "upload.txt").suffix[:10]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        workspace.import_records(ctx.project, str(path), ctx.name, source)
     return back(f"/p/{ctx.slug}")
 
 
