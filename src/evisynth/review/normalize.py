@@ -114,7 +114,8 @@ def normalize_author(name: str) -> str:
         last, _, first = cleaned.partition(",")
         last, first = clean_text(last), clean_text(first)
         return f"{last}, {first}" if first else last
-    parts = cleaned.split(" ")
+    parts = [part for part in (p.strip(",;") for p in cleaned.split(" ")) if part]
+    cleaned = " ".join(parts)
     if len(parts) == 1 or _GROUP_WORDS.search(cleaned):
         return cleaned
     if _INITIALS.match(parts[-1]) and parts[-1].replace(".", "").replace("-", "").isupper():
