@@ -74,3 +74,19 @@ def test_risk_of_bias_form_saves_judgements_with_support(review) -> None:  # typ
     # a judgement without its support text is refused
     form["allocation_concealment.support"] = ""
     assert client.post(f"/p/{slug}/rob", data=form).status_code == 400
+
+
+def test_results_json_downloads_every_saved_analysis_and_the_page_title_is_plain(review) -> None:  # type: ignore[no-untyped-def]
+    client, slug = review
+    sign_in(client, "rui")
+    page = client.get(f"/p/{slug}/analysis").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title and title.group(1) == "Analysis · Vitamin K2"  # no page markup in the title
+    assert page.count('id="saved-analyses"') == 1 and f'href="/p/{slug}/results.json"' in page
+    listed = re.findall(r'<tr data-analysis="([^"]+)">', page)
+    r = client.get(f"/p/{slug}/results.json")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.headers["content-disposition"] == f'attachment; filename="{slug}-results.json"'
+    analyses = r.json()["analyses"]
+    assert listed and [a["analysis"]["id"] for a in analyses] == listed
+    assert all(isinstance(a["result"]["estimate"], float) for a in analyses if a["result"])

@@ -320,6 +320,13 @@ def report_html(project: Project) -> str:
     return review_report(project)[0]
 
 
+def report_results(project: Project) -> dict[str, Any]:
+    """The report's numbers, as ``evisynth report`` writes them to results.json."""
+    from evisynth.services.review import review_report
+
+    return review_report(project)[1]
+
+
 def report_docx(project: Project) -> bytes:
     """The review's report as a Word document (the same as ``evisynth report --docx``)."""
     from evisynth.services.review import build_report
