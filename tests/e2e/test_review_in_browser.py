@@ -34,9 +34,10 @@ from tests.e2e.rm5_review import ANALYSES, RM5_NAME, Cli, blinding_of, reference
 from tests.web.conftest import CHEAP, PASSWORD, free_port, start_server, stop_server
 from tests.web.test_browser import CHROMIUM, VIEWPORT
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium; .ci/run "
-                                       "installs it)")
+pytestmark = [pytest.mark.slow,  # about 2.5 minutes: 330 screening decisions and 42 forms
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium; .ci/run "
+                                        "installs it)")]
 
 #: Excluded studies' references the reviewers already exclude at title/abstract.
 EXCLUDED_AT_TA = 5
