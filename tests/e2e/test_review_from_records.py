@@ -15,115 +15,27 @@ conformance test, and the report's PRISMA counts must follow from the decisions.
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from evisynth.cli.main import app
-from evisynth.io.rm5 import ContRow, DichRow, IvRow, Rm5Outcome, Rm5Pooled, is_ratio, read_rm5
-from tests.test_rm5_conformance import ABS_TOL, P_CHI2_ABS_TOL, P_Z_ABS_TOL, REL_TOL
+from evisynth.io.rm5 import ContRow, DichRow, IvRow, Rm5Outcome, is_ratio, read_rm5
+from tests.e2e.rm5_review import (
+    ANALYSES,
+    RM5_NAME,
+    Cli,
+    blinding_of,
+    close,
+    references,
+    same_as_revman,
+    same_pooled,
+    write_csv,
+    write_ris,
+)
 
-RM5_NAME = "antibiotics-for-sore-throat.rm5"
-#: RevMan outcome → (our outcome id, its name, the time point, subgroup characteristic or "").
-ANALYSES = {
-    "CMP-001.01": ("sore_throat_d3", "Symptom of sore throat on day 3", "day 3", ""),
-    "CMP-001.02": ("sore_throat_d3", "Symptom of sore throat on day 3", "day 3", "blinding"),
-    "CMP-002.01": ("fever_d3", "Symptom of fever on day 3", "day 3", ""),
-    "CMP-004.04": ("otitis_media", "Incidence of otitis media within 14 days", "14 days", ""),
-}
 #: Excluded studies whose references the reviewers already exclude at title/abstract.
 EXCLUDED_AT_TA = 5
-
-
-class Cli:
-    """``evisynth`` run in-process (the same Typer app as the console script)."""
-
-    def __init__(self, project: Path) -> None:
-        self.project = str(project)
-        self.runner = CliRunner()
-        self.calls = 0
-
-    def __call__(self, *args: str) -> Any:
-        self.calls += 1
-        result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=True)
-        assert result.exit_code == 0, (args, result.output, result.exception)
-        return json.loads(result.stdout) if "--json" in args else result.stdout
-
-
-def _references(path: Path) -> list[tuple[str, str, dict[str, str]]]:
-    """(included|excluded, RevMan study id, reference fields) in file order."""
-    root = ET.parse(path).getroot()
-    out = []
-    for section, status in (("INCLUDED_STUDIES", "included"), ("EXCLUDED_STUDIES", "excluded")):
-        for block in root.iter(section):
-            for study in block.findall("STUDY"):
-                for ref in study.findall("REFERENCE"):
-                    fields = {t: (ref.findtext(t) or "").strip() for t in ("AU", "TI", "SO", "YR",
-                                                                             "VL", "NO", "PG")}
-                    out.append((status, str(study.get("ID")), fields))
-    return out
-
-
-def _write_ris(refs: list[tuple[str, str, dict[str, str]]], path: Path) -> None:
-    lines = []
-    for _status, _study, f in refs:
-        lines.append("TY  - JOUR")
-        lines += [f"AU  - {a.strip()}" for a in f["AU"].split(",") if a.strip()]
-        lines += [f"TI  - {f['TI']}", f"JO  - {f['SO']}", f"PY  - {f['YR']}"]
-        lines += [f"{tag}  - {f[key]}" for tag, key in (("VL", "VL"), ("IS", "NO")) if f[key]]
-        if f["PG"]:
-            start, _, end = f["PG"].partition("-")
-            lines.append(f"SP  - {start}")
-            if end:
-                lines.append(f"EP  - {end}")
-        lines.append("ER  - ")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def _close(ours: float, revman: float | None, statistic: str) -> None:
-    assert revman is not None, statistic
-    tolerance = {"p_z": P_Z_ABS_TOL, "p_chi2": P_CHI2_ABS_TOL}.get(statistic)
-    if tolerance is not None:
-        assert math.isclose(ours, revman, rel_tol=0, abs_tol=tolerance), (statistic, ours, revman)
-    else:
-        assert math.isclose(ours, revman, rel_tol=REL_TOL, abs_tol=ABS_TOL), (statistic, ours, revman)
-
-
-def _same_pooled(ours: dict[str, Any], stored: Rm5Pooled, *, ratio: bool = True) -> int:
-    """Compare one pooled estimate (results.json's, on the analysis scale) with RevMan's (ratios
-    as ratios); returns how many statistics were compared."""
-    shown = math.exp if ratio else float
-    _close(shown(ours["estimate"]), stored.effect_size, "effect")
-    _close(shown(ours["ci_low"]), stored.ci_start, "ci_low")
-    _close(shown(ours["ci_high"]), stored.ci_end, "ci_high")
-    _close(abs(ours["estimate"]) / ours["se"], stored.z, "z")
-    _close(ours["p"], stored.p_z, "p_z")
-    _close(ours["q"], stored.chi2, "chi2")
-    _close(float(ours["q_df"]), stored.df, "df")
-    compared = 7
-    if ours["model"] == "random" if "model" in ours else True:
-        _close(ours["tau2"], stored.tau2, "tau2")
-        compared += 1
-    if ours["q_df"] > 0:
-        _close(ours["q_p"], stored.p_chi2, "p_chi2")
-        _close(ours["i2"], stored.i2, "i2")
-        compared += 2
-    return compared
 
 
 def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_path: Path) -> None:
@@ -133,9 +45,9 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
     started = time.perf_counter()
     revman = read_rm5(rm5_path)
     outcomes: dict[str, Rm5Outcome] = {o.id: o for o in revman.outcomes}
-    refs = _references(rm5_path)
+    refs = references(rm5_path)
     ris = tmp_path / "sore-throat.ris"
-    _write_ris(refs, ris)
+    write_ris(refs, ris)
     project = tmp_path / "sore-throat.evisynth"
     cli = Cli(project)
     p = str(project)
@@ -151,7 +63,7 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
     cli("import", ris, "--project", p, "--source", "CENTRAL")
     # The first included trial found again in a second database: dedup links it.
     again = tmp_path / "medline.ris"
-    _write_ris(refs[:1], again)
+    write_ris(refs[:1], again)
     cli("import", again, "--project", p, "--source", "MEDLINE")
     records = cli("records", "list", p, "--json")
     assert len(records) == len(refs) + 1
@@ -179,7 +91,7 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
             decisions.append((rid, "ft", reviewer, ft, "" if ft == "include" else "not randomised",
                               "reviewer"))
     cli("screen", "import-decisions", p,
-        _write_csv(tmp_path / "decisions.csv", ("record_id", "stage", "reviewer", "decision",
+        write_csv(tmp_path / "decisions.csv", ("record_id", "stage", "reviewer", "decision",
                                                   "reason", "role"), decisions))
 
     # -- studies --------------------------------------------------------------------------------
@@ -199,9 +111,9 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
     cli("study", "arm", "add", p, "antibiotic", "--label", "Antibiotic", "--role", "experimental")
     cli("study", "arm", "add", p, "control", "--label", "Placebo or no treatment", "--role", "control")
     for sub in outcomes["CMP-001.02"].subgroups:
-        group = "blinded" if "unblind" not in sub.name.lower() else "unblinded"
         for row in sub.rows:
-            cli("study", "set", p, ours_of[row.study_id], "--characteristic", f"blinding={group}")
+            cli("study", "set", p, ours_of[row.study_id], "--characteristic",
+                f"blinding={blinding_of(sub.name)}")
 
     # -- outcomes, dual extraction, one discrepancy resolved --------------------------------------
     for outcome_id, name in {a[0]: a[1] for a in ANALYSES.values()}.items():
@@ -222,10 +134,10 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
                                  f"{row.study_name}: {events:g}/{total:g}"))
     header = ("study", "arm", "outcome", "timepoint", "statistic", "value", "report", "location",
               "quote")
-    cli("extract", p, "--extractor", "ana", "--csv", _write_csv(tmp_path / "ana.csv", header, rows))
+    cli("extract", p, "--extractor", "ana", "--csv", write_csv(tmp_path / "ana.csv", header, rows))
     typo = rows[0]
     wrong = [(*r[:5], str(float(r[5]) + 10), *r[6:]) if r == typo else r for r in rows]
-    cli("extract", p, "--extractor", "ben", "--csv", _write_csv(tmp_path / "ben.csv", header, wrong))
+    cli("extract", p, "--extractor", "ben", "--csv", write_csv(tmp_path / "ben.csv", header, wrong))
     comparison = cli("extraction", p, "--first", "ana", "--second", "ben", "--json")
     assert comparison["keys_compared"] == len(rows) and comparison["open"] == 1
     [d] = comparison["discrepancies"]
@@ -241,21 +153,7 @@ def test_review_from_records_to_report_matches_revman(shared_data: Path, tmp_pat
     out = tmp_path / "report"
     results = cli("report", p, "--out", out, "--json")
 
-    compared = 0
-    for spec, analysis in zip(ANALYSES, results["analyses"], strict=True):
-        revman_outcome = outcomes[spec]
-        result = analysis["result"]
-        assert result["model"] == "random" and result["method"] == "MH", spec
-        compared += _same_pooled(result, revman_outcome.stats)
-        if revman_outcome.subgroups:
-            for sub in revman_outcome.subgroups:
-                group = "blinded" if "unblind" not in sub.name.lower() else "unblinded"
-                compared += _same_pooled(result["subgroups"][group], sub.stats)
-            test = result["subgroup_test"]
-            _close(test["q"], revman_outcome.subgroup_test.q, "chi2")
-            _close(test["p"], revman_outcome.subgroup_test.p, "p_chi2")
-            _close(test["i2"], revman_outcome.subgroup_test.i2, "i2")
-            compared += 3
+    compared = same_as_revman(results["analyses"], outcomes)
     assert compared > 50
 
     flow = results["prisma_computed"]
@@ -304,7 +202,7 @@ def test_continuous_and_generic_inverse_variance_outcomes_match_revman(shared_da
                                "YR": revman.studies[sid].year or "", "VL": "", "NO": "", "PG": ""})
             for sid in wanted]
     ris = tmp_path / "myeloma.ris"
-    _write_ris(refs, ris)
+    write_ris(refs, ris)
     project = tmp_path / "myeloma.evisynth"
     cli = Cli(project)
     p = str(project)
@@ -313,7 +211,7 @@ def test_continuous_and_generic_inverse_variance_outcomes_match_revman(shared_da
     cli("screen", "settings", p, "--reviewers", "1")
     records = cli("records", "list", p, "--json")
     decisions = [(r["id"], stage, "ana", "include") for stage in ("ta", "ft") for r in records]
-    cli("screen", "import-decisions", p, _write_csv(tmp_path / "d.csv", ("record_id", "stage",
+    cli("screen", "import-decisions", p, write_csv(tmp_path / "d.csv", ("record_id", "stage",
                                                                         "reviewer", "decision"),
                                                      decisions))
     cli("study", "from-records", p)
@@ -343,19 +241,19 @@ def test_continuous_and_generic_inverse_variance_outcomes_match_revman(shared_da
                 rows.append((ours_of[row.study_id], arm, "renal", "end", statistic, repr(value),
                              "ml/min" if statistic != "n" else "", "Table 3"))
     cli("extract", p, "--extractor", "ana", "--csv",
-        _write_csv(tmp_path / "values.csv", ("study", "arm", "outcome", "timepoint", "statistic",
+        write_csv(tmp_path / "values.csv", ("study", "arm", "outcome", "timepoint", "statistic",
                                              "value", "unit", "location"), rows))
     cli("analysis", "add", p, "mortality", "--outcome", "mortality", "--measure", "GEN",
         "--preset", "revman5", "--model", "random", "--subgroup", "drug")
     cli("analysis", "add", p, "renal", "--outcome", "renal", "--measure", "MD", "--preset", "revman5")
     results = cli("report", p, "--out", tmp_path / "report", "--json")
     gen, md = (a["result"] for a in results["analyses"])
-    compared = _same_pooled(gen, mortality.stats, ratio=is_ratio(mortality))
+    compared = same_pooled(gen, mortality.stats, ratio=is_ratio(mortality))
     for sub in mortality.subgroups:
-        compared += _same_pooled(gen["subgroups"][sub.name], sub.stats, ratio=True)
-    _close(gen["subgroup_test"]["q"], mortality.subgroup_test.q, "chi2")
-    _close(gen["subgroup_test"]["p"], mortality.subgroup_test.p, "p_chi2")
-    compared += _same_pooled(md, renal.stats, ratio=False)
+        compared += same_pooled(gen["subgroups"][sub.name], sub.stats, ratio=True)
+    close(gen["subgroup_test"]["q"], mortality.subgroup_test.q, "chi2")
+    close(gen["subgroup_test"]["p"], mortality.subgroup_test.p, "p_chi2")
+    compared += same_pooled(md, renal.stats, ratio=False)
     assert compared > 40
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "effect estimate (generic inverse variance)" in html and "0 participants" not in html

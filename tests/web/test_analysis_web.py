@@ -74,3 +74,36 @@ def test_risk_of_bias_form_saves_judgements_with_support(review) -> None:  # typ
     # a judgement without its support text is refused
     form["allocation_concealment.support"] = ""
     assert client.post(f"/p/{slug}/rob", data=form).status_code == 400
+
+
+def test_results_json_downloads_every_saved_analysis_and_the_page_title_is_plain(review) -> None:  # type: ignore[no-untyped-def]
+    client, slug = review
+    sign_in(client, "rui")
+    page = client.get(f"/p/{slug}/analysis").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title and title.group(1) == "Analysis · Vitamin K2"  # no page markup in the title
+    assert page.count('id="saved-analyses"') == 1 and f'href="/p/{slug}/results.json"' in page
+    listed = re.findall(r'<tr data-analysis="([^"]+)">', page)
+    r = client.get(f"/p/{slug}/results.json")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert r.headers["content-disposition"] == f'attachment; filename="{slug}-results.json"'
+    analyses = r.json()["analyses"]
+    assert listed and [a["analysis"]["id"] for a in analyses] == listed
+    assert all(isinstance(a["result"]["estimate"], float) for a in analyses if a["result"])
+
+
+def test_a_saved_analysis_by_subgroups_shows_its_forest_plot(review) -> None:  # type: ignore[no-untyped-def]
+    client, slug = review
+    csrf = sign_in(client, "rui")
+    for study, setting in (("kurnatowska2015", "non-dialysed"), ("oikonomaki2019", "dialysis"),
+                           ("witham2020", "non-dialysed")):
+        r = client.post(f"/p/{slug}/studies/characteristics", follow_redirects=False,
+                        data={"csrf": csrf, "study": study, "name": "setting", "value": setting})
+        assert r.status_code == 303
+    r = client.post(f"/p/{slug}/analyses", follow_redirects=False,
+                    data={"csrf": csrf, "outcome": "dp_ucmgp", "measure": "SMD", "preset": "revman5",
+                          "subgroup": "setting"})
+    assert r.status_code == 303
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200, page.text  # was a server error: the forest plot had no groups
+    assert 'id="forest" src="data:image/svg+xml;base64,' in page.text

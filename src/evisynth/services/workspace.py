@@ -243,7 +243,10 @@ def _pooled_view(review: Review, spec: AnalysisSpec, synthesis: SynthesisResult,
         if result.k > 1:
             arm_data = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id", "note"],
                                                                 errors="ignore")
-            fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language)
+            # a saved analysis by subgroups is drawn with them, as the report draws it
+            groups = ({str(row["study"]): str(row["subgroup"]) for row in synthesis.table}
+                      if result.subgroups else None)
+            fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language, groups=groups)
             forest = "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
     return AnalysisView(outcomes, spec.outcome, spec.timepoint, spec.measure, spec.model, preset, synthesis,
                         forest, heterogeneity)
@@ -302,6 +305,13 @@ def report_html(project: Project) -> str:
     from evisynth.services.review import review_report
 
     return review_report(project)[0]
+
+
+def report_results(project: Project) -> dict[str, Any]:
+    """The report's numbers, as ``evisynth report`` writes them to results.json."""
+    from evisynth.services.review import review_report
+
+    return review_report(project)[1]
 
 
 def report_docx(project: Project) -> bytes:

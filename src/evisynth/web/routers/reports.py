@@ -1,4 +1,6 @@
-"""The PRISMA flow (page and SVG) and the report downloads (HTML, DOCX)."""
+"""The PRISMA flow (page and SVG) and the report downloads (HTML, DOCX, results.json)."""
+
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -33,3 +35,11 @@ def report_docx(ctx: Member) -> Response:
     return Response(workspace.report_docx(ctx.project),
                     media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f'attachment; filename="{ctx.slug}-report.docx"'})
+
+
+@router.get("/p/{slug}/results.json")
+def results_json(ctx: Member) -> Response:
+    """The report's numbers at full precision, the same file as ``evisynth report --out``'s."""
+    body = json.dumps(workspace.report_results(ctx.project), ensure_ascii=False, indent=2, allow_nan=False)
+    return Response(body + "\n", media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{ctx.slug}-results.json"'})
