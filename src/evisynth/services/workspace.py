@@ -16,10 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from evisynth.analysis import pool
 from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.results import format_p
-from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
+from evisynth.plotting import figure_to_bytes, forest_plot, funnel_plot, prisma2020_flow
 from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions, standing_values
@@ -174,18 +173,50 @@ def import_records(project: Project, path: str, actor: str, source: str = "") ->
 # ---------------------------------------------------------------------------------------------
 # Analysis, extraction and the report
 
-#: Presets (``evisynth.pool(preset=...)``): RevMan 5's or metafor's conventions; the tau²
-#: estimator each uses by default is shown (RevMan 5: DerSimonian–Laird; metafor: REML).
-PRESETS = {"revman5": "DL", "metafor": "REML"}
+#: Presets (``evisynth.pool(preset=...)``): RevMan 5's or metafor's conventions, or none
+#: (evisynth's defaults); the tau² estimator each uses by default is shown (RevMan 5:
+#: DerSimonian–Laird; metafor and the defaults: REML).
+PRESETS = {"revman5": "DL", "metafor": "REML", "": "REML"}
 MEASURES = ("MD", "SMD", "RR", "OR", "RD")
-MODELS = ("random", "fixed")
+MODELS = ("random", "fixed", "auto")
+#: The prediction interval ("" takes the preset's: none for RevMan 5, z otherwise).
+PREDICTIONS = ("", "z", "t", "none")
 STATISTICS = ("mean", "sd", "n", "events", "total", "median", "p")
 
 
 @dataclass(frozen=True)
+class AnalysisChoice:
+    """What the analysis page pools: the outcome and every ``evisynth.pool`` option it offers
+    ("" takes the planned analysis's or the preset's value)."""
+
+    outcome: str = ""
+    measure: str = ""
+    model: str = "random"
+    preset: str = "revman5"
+    tau2: str = ""
+    hksj: bool = False
+    prediction: str = ""
+    subgroup: str = ""
+    moderator: str = ""
+    leave_one_out: bool = False
+
+    def check(self) -> None:
+        from evisynth.core.tau2 import TAU2_METHODS
+
+        for name, value, allowed in (
+                ("preset", self.preset, tuple(PRESETS)), ("model", self.model, MODELS),
+                ("measure", self.measure, ("", *MEASURES)), ("tau2", self.tau2, ("", *TAU2_METHODS)),
+                ("prediction", self.prediction, PREDICTIONS)):
+            if value not in allowed:
+                shown = ", ".join(a or '"" (the default)' for a in allowed)
+                raise DomainError(f"{name} {value!r} must be one of {shown}")
+
+
+@dataclass(frozen=True)
 class AnalysisView:
-    """One analysis as chosen on the page: the synthesis, its forest plot (SVG data URI)
-    and heterogeneity statistics as text."""
+    """One analysis as chosen on the page: the synthesis, its forest and funnel plots (SVG
+    data URIs), heterogeneity statistics as text, and the subgroup, meta-regression and
+    leave-one-out results when asked for."""
 
     outcomes: tuple[tuple[str, str], ...]
     outcome: str
@@ -198,71 +229,109 @@ class AnalysisView:
     heterogeneity: dict[str, str]
     analyses: tuple[AnalysisSpec, ...] = ()
     saved: AnalysisSpec | None = None
+    spec: AnalysisSpec | None = None
+    funnel: str = ""
+    subgroups: tuple[tuple[str, str, str], ...] = ()  # group, k, estimate [CI]
+    subgroup_test: str = ""
+    metaregression: tuple[tuple[str, str, str, str], ...] = ()  # term, estimate, CI, p
+    metaregression_test: str = ""
+    leave_one_out: tuple[tuple[str, str, str], ...] = ()  # omitted, estimate [CI], I²
+    characteristics: tuple[str, ...] = ()  # the studies' characteristics (subgroups, moderators)
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
     return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
 
-def analysis_view(project: Project, outcome: str = "", measure: str = "", model: str = "random",
-                  preset: str = "revman5", saved: str = "") -> AnalysisView:
-    """Pool ``outcome`` (default: the first planned analysis) with the measure, model and
-    preset chosen; the time point and studies follow the planned analysis of that outcome.
-    ``saved``: show that saved analysis instead, pooled with its own settings (as the report
-    pools it)."""
-    if preset not in PRESETS:
-        raise DomainError(f"preset {preset!r} must be revman5 or metafor")
-    if model not in MODELS:
-        raise DomainError(f"model {model!r} must be random or fixed")
-    if measure and measure not in MEASURES:
-        raise DomainError(f"measure {measure!r} must be one of {', '.join(MEASURES)}")
+def _svg_uri(fig: Any) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
+
+
+def analysis_spec(review: Review, choice: AnalysisChoice) -> AnalysisSpec:
+    """The analysis the page's ``choice`` describes: the planned analysis of the outcome (its
+    time point and studies), with the page's measure and options."""
+    choice.check()
+    outcomes = {o.id: o for o in review.outcomes}
+    if choice.outcome not in outcomes:
+        raise DomainError(f"outcome {choice.outcome!r} is not in this review; choose one of the list")
+    planned = {a.outcome: a for a in review.analyses}
+    kind = outcomes[choice.outcome].kind
+    base = planned.get(choice.outcome) or AnalysisSpec(
+        id=choice.outcome, title=outcomes[choice.outcome].name_en or outcomes[choice.outcome].name,
+        outcome=choice.outcome, timepoint="end", measure="RR" if kind == "binary" else "MD")
+    return replace(base, measure=choice.measure or base.measure, model=choice.model, method="IV",
+                   preset=choice.preset, tau2=choice.tau2 or PRESETS[choice.preset], hksj=choice.hksj,
+                   prediction=choice.prediction, subgroup=choice.subgroup.strip(),
+                   moderator=choice.moderator.strip(), leave_one_out=choice.leave_one_out)
+
+
+def analysis_view(project: Project, choice: AnalysisChoice | None = None, saved: str = "") -> AnalysisView:
+    """Pool ``choice.outcome`` (default: the first planned analysis) with the options chosen;
+    the time point and studies follow the planned analysis of that outcome. ``saved``: show
+    that saved analysis instead, pooled from the values stored now with its own settings (as
+    the report pools it)."""
+    choice = choice or AnalysisChoice()
+    choice.check()
     review = project.load_review()
     # the values that stand (agreed, or the arbiter's), as the report pools them
     review = replace(review, values=standing_values(review.values, project.load_resolutions())[0])
     outcomes = tuple((o.id, o.name_en or o.name) for o in review.outcomes)
+    characteristics = tuple(sorted({k for s in review.studies for k in s.characteristics}))
     if saved:
         spec = next((a for a in review.analyses if a.id == saved), None)
         if spec is None:
             raise DomainError(f"no saved analysis {saved!r}; choose one of the list")
         view = _pooled_view(review, spec, synthesise(review, spec), outcomes, spec.preset)
-        return replace(view, analyses=review.analyses, saved=spec)
-    planned = {a.outcome: a for a in review.analyses}
+        return replace(view, analyses=review.analyses, saved=spec, characteristics=characteristics)
     first = review.analyses[0].outcome if review.analyses else (outcomes[0][0] if outcomes else "")
-    outcome = outcome or first
-    if not outcome:
-        return AnalysisView(outcomes, "", "", measure, model, preset, None, "", {}, review.analyses)
-    if outcome not in {o for o, _ in outcomes}:
-        raise DomainError(f"outcome {outcome!r} is not in this review; choose one of the list")
-    kind = next(o.kind for o in review.outcomes if o.id == outcome)
-    base = planned.get(outcome) or AnalysisSpec(
-        id=outcome, title=outcome, outcome=outcome, timepoint="end",
-        measure="RR" if kind == "binary" else "MD")
-    spec = replace(base, measure=measure or base.measure, model=model, tau2=PRESETS[preset],
-                   method="IV")
-    synthesis = synthesise(review, spec)
-    if synthesis.result is not None:  # the same table, pooled under the preset's conventions
-        frame = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id"])
-        synthesis = replace(synthesis, result=pool(frame, measure=spec.measure, model=model, preset=preset))
-    return replace(_pooled_view(review, spec, synthesis, outcomes, preset), analyses=review.analyses)
+    if not (choice.outcome or first):
+        return AnalysisView(outcomes, "", "", choice.measure, choice.model, choice.preset, None, "", {},
+                            review.analyses)
+    spec = analysis_spec(review, replace(choice, outcome=choice.outcome or first))
+    view = _pooled_view(review, spec, synthesise(review, spec), outcomes, choice.preset)
+    return replace(view, analyses=review.analyses, characteristics=characteristics)
 
 
 def _pooled_view(review: Review, spec: AnalysisSpec, synthesis: SynthesisResult,
                  outcomes: tuple[tuple[str, str], ...], preset: str) -> AnalysisView:
-    forest, heterogeneity = "", {}
+    view = AnalysisView(outcomes, spec.outcome, spec.timepoint, spec.measure, spec.model, preset, synthesis,
+                        "", {}, spec=spec)
     result = synthesis.result
-    if result is not None and result.overall is not None:
-        e, shown = result.overall, result.display_scale.transform  # ratios as ratios, not logs
-        heterogeneity = {"k": str(e.k), "estimate": _fmt(shown(e.estimate)),
-                         "ci": f"{_fmt(shown(e.ci_low))} to {_fmt(shown(e.ci_high))}", "p": format_p(e.p),
-                         "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
-                         "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": spec.tau2}
-        if result.k > 1:
-            arm_data = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id", "note"],
-                                                                errors="ignore")
-            fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language)
-            forest = "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
-    return AnalysisView(outcomes, spec.outcome, spec.timepoint, spec.measure, spec.model, preset, synthesis,
-                        forest, heterogeneity)
+    if result is None or result.overall is None:
+        return view
+    e, shown = result.overall, result.display_scale.transform  # ratios as ratios, not logs
+
+    def interval(low: float, high: float) -> str:
+        return f"{_fmt(shown(low))} to {_fmt(shown(high))}"
+
+    heterogeneity = {"k": str(e.k), "estimate": _fmt(shown(e.estimate)), "ci": interval(e.ci_low, e.ci_high),
+                     "p": format_p(e.p), "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
+                     "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": result.tau2_method or "",
+                     "model": result.model, "test": result.test,
+                     "pi": interval(e.pi_low, e.pi_high) if math.isfinite(e.pi_low) else ""}
+    forest = funnel = ""
+    if result.k > 1:
+        arm_data = pd.DataFrame(list(synthesis.table)).drop(
+            columns=["study_id", "note", "subgroup", spec.moderator], errors="ignore")
+        language = review.protocol.language
+        groups = {str(r["study"]): str(r["subgroup"]) for r in synthesis.table} if spec.subgroup else None
+        forest = _svg_uri(forest_plot(result, arm_data=arm_data, language=language, groups=groups,
+                                      prediction_interval=bool(heterogeneity["pi"])))
+        funnel = _svg_uri(funnel_plot(result, language=language))
+    subgroups = tuple((g, str(x.k), f"{_fmt(shown(x.estimate))} [{interval(x.ci_low, x.ci_high)}]")
+                      for g, x in (result.subgroups or {}).items())
+    t = result.subgroup_test
+    mr = result.metaregression
+    return replace(
+        view, forest=forest, funnel=funnel, heterogeneity=heterogeneity, subgroups=subgroups,
+        subgroup_test="" if t is None else f"Q = {_fmt(t.q)}, df {t.df}, p {format_p(t.p)}",
+        metaregression=() if mr is None else tuple(
+            (term, _fmt(c.estimate, 4), f"{_fmt(c.ci_low, 4)} to {_fmt(c.ci_high, 4)}", format_p(c.p))
+            for term, c in mr.coefficients.items()),
+        metaregression_test="" if mr is None else (
+            f"QM = {_fmt(mr.qm)}, df {mr.qm_df}, p {format_p(mr.qm_p)}; residual τ² {_fmt(mr.tau2, 4)}"),
+        leave_one_out=tuple((r.label, f"{_fmt(shown(r.estimate))} [{interval(r.ci_low, r.ci_high)}]",
+                             _fmt(r.i2, 0)) for r in result.leave_one_out or ()))
 
 
 @dataclass(frozen=True)
