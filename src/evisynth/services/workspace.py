@@ -19,7 +19,14 @@ import pandas as pd
 from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.results import format_p
 from evisynth.plotting import figure_to_bytes, forest_plot, funnel_plot, prisma2020_flow
-from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
+from evisynth.review.appraisal import (
+    METHOD_ANSWERS,
+    ROB1_DOMAINS,
+    ROB1_LABELS,
+    JadadAnswers,
+    RobAssessment,
+    jadad_score,
+)
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions, standing_values
 from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance, Review
@@ -435,7 +442,60 @@ def pdf_of(project: Project, folder: Path, record_id: int) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# Risk of bias (Cochrane RoB 1)
+# Appraisal by two assessors blinded to each other, then agreed (RoB 1, Jadad, RoB 2)
+
+#: Each assessor's own appraisal of a study is kept as its own tool, ``<tool>_user<id>`` (the
+#: account's id; the name goes in ``assessor``), beside the agreed one (``<tool>``, the report's).
+OWN_COPY = "_user"
+
+
+def appraisal_tool(tool: str, copy: str, user_id: int) -> str:
+    """The stored tool of the agreed appraisal (``copy="agreed"``) or the user's own (``"mine"``)."""
+    if copy not in ("agreed", "mine"):
+        raise DomainError(f"copy {copy!r} must be agreed or mine")
+    return tool if copy == "agreed" else f"{tool}{OWN_COPY}{user_id}"
+
+
+def assessor_copies(tools: Mapping[str, Mapping[str, Any]], tool: str, user_id: int
+                    ) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The assessors' own copies of ``tool`` (name, answers) that user ``user_id`` may see:
+    every one once two assessors have assessed; until then only the user's own (blinding)."""
+    prefix = f"{tool}{OWN_COPY}"
+    own = sorted((name, data) for name, data in tools.items() if name.startswith(prefix))
+    if len(own) < 2:
+        own = [(name, data) for name, data in own if name == f"{prefix}{user_id}"]
+    shown = ((str(data.get("assessor") or name), {k: v for k, v in data.items() if k != "assessor"})
+             for name, data in own)
+    return tuple(sorted(shown, key=lambda x: x[0]))
+
+
+def _check_agreement(tools: Mapping[str, Any], tool: str) -> None:
+    """The agreed appraisal waits for the second assessor once a first one has assessed alone."""
+    if sum(1 for name in tools if name.startswith(f"{tool}{OWN_COPY}")) == 1:
+        raise DomainError("one assessor has assessed this study so far: the agreed judgement "
+                          "waits for the second assessor's own (blinded) assessment")
+
+
+def _save_copy(project: Project, study: str, tool: str, answers: dict[str, Any], actor: str, copy: str,
+               user_id: int) -> None:
+    stored = appraisal_tool(tool, copy, user_id)
+    if copy == "agreed":
+        _check_agreement(project.load_appraisals().get(study, {}), tool)
+    project.save_appraisal(study, stored, {**answers, "assessor": actor} if copy == "mine" else answers,
+                           actor)
+
+
+def _disagreements(copies: Sequence[tuple[str, Mapping[str, Any]]], items: Sequence[tuple[str, str]],
+                   answer: Any) -> tuple[tuple[str, str], ...]:
+    """(item label, "olga low · rui high") for each item the visible assessors answered differently."""
+    if len(copies) < 2:
+        return ()
+    out = []
+    for item, label in items:
+        given = [(name, answer(data, item)) for name, data in copies]
+        if len({a for _, a in given}) > 1:
+            out.append((label, " · ".join(f"{name} {a or '—'}" for name, a in given)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -443,8 +503,11 @@ class RobView:
     studies: tuple[tuple[str, str], ...]
     study: str
     domains: tuple[tuple[str, str], ...]  # id, label
-    answers: dict[str, dict[str, str]]  # the chosen study's stored answers
+    answers: dict[str, dict[str, str]]  # the chosen study's stored answers (the copy shown)
     table: tuple[tuple[str, dict[str, str]], ...]  # study label, domain → judgement
+    copy: str = "agreed"
+    assessors: tuple[tuple[str, dict[str, Any]], ...] = ()  # the visible assessors' own copies
+    disagreements: tuple[tuple[str, str], ...] = ()  # domain label, each assessor's judgement
 
 
 def _appraisal_page(project: Project, study: str
@@ -460,21 +523,94 @@ def _appraisal_page(project: Project, study: str
     return review, appraisals, studies, study
 
 
-def rob_view(project: Project, study: str = "") -> RobView:
+def rob_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed") -> RobView:
+    """The RoB 1 page: the form of the agreed assessment or of the user's own (``copy``), the
+    assessors' own side by side with the domains they judged differently (once both have
+    assessed), and the agreed summary."""
+    tool = appraisal_tool("rob1", copy, user_id)
     review, appraisals, studies, study = _appraisal_page(project, study)
     english = review.protocol.language != "zh"
     domains = tuple((d, ROB1_LABELS[d][0 if english else 1]) for d in ROB1_DOMAINS)
     table = tuple((label, {d: str(a.get("judgement", ""))
                            for d, a in appraisals.get(sid, {}).get("rob1", {}).items()})
                   for sid, label in studies)
-    return RobView(studies, study, domains, dict(appraisals.get(study, {}).get("rob1", {})), table)
+    tools = appraisals.get(study, {})
+    answers = {d: a for d, a in tools.get(tool, {}).items() if d != "assessor"}
+    copies = assessor_copies(tools, "rob1", user_id)
+    return RobView(studies, study, domains, answers, table, copy, copies,
+                   _disagreements(copies, domains, lambda data, d: str(data.get(d, {}).get("judgement", ""))))
 
 
-def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], actor: str) -> None:
-    """Store a study's RoB 1 judgements (each domain: judgement, support quote, location)."""
+def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], actor: str, *,
+              copy: str = "agreed", user_id: int = 0) -> None:
+    """Store a study's RoB 1 judgements (each domain: judgement, support quote, location): the
+    agreed ones (the report's; refused while only one assessor has assessed) or the assessor's own."""
     filled = {d: a for d, a in answers.items() if a.get("judgement")}
     RobAssessment.from_dict(study, filled)  # validates: known domains, judgement, support text
-    project.save_appraisal(study, "rob1", filled, actor)
+    _save_copy(project, study, "rob1", filled, actor, copy, user_id)
+
+
+#: The Jadad items as the form asks them: (item, question, answers offered).
+JADAD_ITEMS = (
+    ("randomised", "Was the study described as randomised?", ("yes", "no")),
+    ("randomisation_method", "Was the method of randomisation appropriate?", METHOD_ANSWERS),
+    ("double_blind", "Was the study described as double blind?", ("yes", "no")),
+    ("blinding_method", "Was the method of blinding appropriate?", METHOD_ANSWERS),
+    ("withdrawals_described", "Was there a description of withdrawals and dropouts?", ("yes", "no")),
+)
+
+
+@dataclass(frozen=True)
+class JadadView:
+    studies: tuple[tuple[str, str], ...]
+    study: str
+    answers: dict[str, Any]  # the copy shown
+    score: int | None  # its total (Jadad 1996), computed from the answers
+    table: tuple[tuple[str, str], ...]  # study label, the agreed total
+    copy: str = "agreed"
+    assessors: tuple[tuple[str, dict[str, Any], int], ...] = ()  # name, answers, total
+    disagreements: tuple[tuple[str, str], ...] = ()
+
+
+def _jadad_total(answers: Mapping[str, Any], study: str) -> int:
+    return jadad_score(JadadAnswers.from_dict(answers, study=study))
+
+
+def jadad_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed") -> JadadView:
+    """The Jadad page: like ``rob_view``, with each copy's total computed from its answers."""
+    tool = appraisal_tool("jadad", copy, user_id)
+    _, appraisals, studies, study = _appraisal_page(project, study)
+    table = tuple((label, str(_jadad_total(appraisals[sid]["jadad"], sid)))
+                  for sid, label in studies if "jadad" in appraisals.get(sid, {}))
+    tools = appraisals.get(study, {})
+    answers = {k: v for k, v in tools.get(tool, {}).items() if k != "assessor"}
+    copies = assessor_copies(tools, "jadad", user_id)
+    items = tuple((item, question) for item, question, _ in JADAD_ITEMS)
+    return JadadView(studies, study, answers, _jadad_total(answers, study) if answers else None, table, copy,
+                     tuple((name, data, _jadad_total(data, study)) for name, data in copies),
+                     _disagreements(copies, items, lambda data, item: _shown_answer(data.get(item))))
+
+
+def _shown_answer(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else str(value or "")
+
+
+def jadad_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The stored Jadad answers from the page's fields (yes/no items as true/false)."""
+    out: dict[str, Any] = {}
+    for item, _, offered in JADAD_ITEMS:
+        given = form.get(item, "").strip()
+        if given:
+            out[item] = given == "yes" if offered == ("yes", "no") else given
+    return out
+
+
+def save_jadad(project: Project, study: str, answers: dict[str, Any], actor: str, *, copy: str = "agreed",
+               user_id: int = 0) -> int:
+    """Check a study's Jadad answers (every item) and store them; returns the total."""
+    total = _jadad_total(answers, study)
+    _save_copy(project, study, "jadad", answers, actor, copy, user_id)
+    return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,24 +653,13 @@ def _rob2_domains() -> tuple[tuple[str, str, tuple[Rob2Question, ...]], ...]:
                  for d in QUESTIONS)
 
 
-#: Each assessor's own RoB 2 of a study is kept as its own appraisal tool, ``rob2_user<id>``
-#: (the account's id; the name goes in ``assessor``), beside the agreed one (``rob2``).
-ROB2_OWN = "rob2_user"
-
-
-def rob2_tool(copy: str, user_id: int) -> str:
-    if copy not in ("agreed", "mine"):
-        raise DomainError(f"copy {copy!r} must be agreed or mine")
-    return "rob2" if copy == "agreed" else f"{ROB2_OWN}{user_id}"
-
-
 def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed",
               entered: dict[str, Any] | None = None, error: str = "") -> Rob2View:
     """The RoB 2 page for ``study`` (default: the first study): the form of the agreed
     assessment or of the user's own (``copy``), every assessor's own side by side with their
     discrepancies; ``entered``: answers sent back with ``error`` when they were refused,
     shown instead of the stored ones."""
-    tool = rob2_tool(copy, user_id)
+    tool = appraisal_tool("rob2", copy, user_id)
     review, appraisals, studies, study = _appraisal_page(project, study)
     table: list[tuple[str, str, dict[str, str], str]] = []
     for sid, label in studies:
@@ -545,9 +670,8 @@ def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str 
     tools = appraisals.get(study, {})
     stored = dict(tools.get(tool, {}))
     assessment = assessment_from_dict(study, stored) if stored and entered is None else None
-    assessors = tuple(sorted(((str(data.get("assessor") or name), assessment_from_dict(study, data))
-                              for name, data in tools.items() if name.startswith(ROB2_OWN)),
-                             key=lambda x: x[0]))
+    assessors = tuple((name, assessment_from_dict(study, data))
+                      for name, data in assessor_copies(tools, "rob2", user_id))
     pairs = tuple((a, b, compare_assessments(x, y)) for i, (a, x) in enumerate(assessors)
                   for b, y in assessors[i + 1:])
     return Rob2View(studies, study, tuple((o.id, o.name_en or o.name) for o in review.outcomes),
@@ -579,7 +703,7 @@ def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str, *,
     """Check a study's RoB 2 (every asked question answered, support text, a reason for each
     judgement that differs from the algorithm's) and store it: the agreed one as tool
     ``rob2`` (the report's), the assessor's own (``copy="mine"``) as ``rob2_user<id>``."""
-    tool = rob2_tool(copy, user_id)
+    appraisal_tool("rob2", copy, user_id)  # refuses an unknown copy before anything is read
     review = project.load_review()
     if study not in {s.id for s in review.studies}:
         raise DomainError(f"no study {study!r} in this review")
@@ -588,7 +712,7 @@ def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str, *,
         raise DomainError(f"RoB 2 is judged for one result: choose an outcome of the protocol "
                           f"({', '.join(sorted(outcomes)) or 'none yet'})")
     assessment = assessment_from_dict(study, data)
-    project.save_appraisal(study, tool, {**data, "assessor": actor} if copy == "mine" else data, actor)
+    _save_copy(project, study, "rob2", data, actor, copy, user_id)
     return assessment
 
 
