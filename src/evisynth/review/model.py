@@ -202,11 +202,13 @@ class ReportedTotal(_Plain):
 @dataclass(frozen=True)
 class GradeJudgement(_Plain):
     """The reviewers' GRADE rating of one domain for an analysis: the change of certainty
-    (``review.certainty.ALLOWED_CHANGES``) and the reason (a Summary of Findings footnote)."""
+    (``review.certainty.ALLOWED_CHANGES``) and the reason (a Summary of Findings footnote);
+    checked as a ``review.certainty.Rating`` when saved."""
 
     domain: str
     change: int
     reason: str
+    suggested: int | None = None  # evisynth's suggestion, kept when the reviewers departed from it
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,24 @@ from evisynth.review.appraisal import (
     RobAssessment,
     jadad_score,
 )
+from evisynth.review.certainty import (
+    ALLOWED_CHANGES,
+    DOWNGRADE_DOMAINS,
+    UPGRADE_DOMAINS,
+    Certainty,
+    Rating,
+    judge,
+)
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions, standing_values
-from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance, Review
+from evisynth.review.model import (
+    AnalysisSpec,
+    Criterion,
+    ExtractedValue,
+    GradeJudgement,
+    Provenance,
+    Review,
+)
 from evisynth.review.rob2 import (
     ASKED_IF,
     DOMAIN_NAMES,
@@ -339,6 +354,95 @@ def _pooled_view(review: Review, spec: AnalysisSpec, synthesis: SynthesisResult,
             f"QM = {_fmt(mr.qm)}, df {mr.qm_df}, p {format_p(mr.qm_p)}; residual τ² {_fmt(mr.tau2, 4)}"),
         leave_one_out=tuple((r.label, f"{_fmt(shown(r.estimate))} [{interval(r.ci_low, r.ci_high)}]",
                              _fmt(r.i2, 0)) for r in result.leave_one_out or ()))
+
+
+# ---------------------------------------------------------------------------------------------
+# GRADE per saved analysis: the reviewers' ratings beside evisynth's suggestion
+
+#: The domains the GRADE page rates, in GRADE's order, with the changes each allows.
+GRADE_DOMAINS = tuple((d, ALLOWED_CHANGES[d]) for d in (*DOWNGRADE_DOMAINS, *UPGRADE_DOMAINS))
+
+
+@dataclass(frozen=True)
+class GradeView:
+    analyses: tuple[tuple[str, str, bool], ...]  # id, title, graded by the reviewers
+    analysis: str
+    suggestion: Certainty | None  # evisynth's, from the data
+    certainty: Certainty | None  # the reviewers' (None: not graded yet)
+    participants: int = 0
+    studies: int = 0
+
+    def judged(self, domain: str) -> Rating | None:
+        """The reviewers' rating of ``domain`` (None: not rated)."""
+        return _rating(self.certainty, domain)
+
+    def suggested(self, domain: str) -> Rating | None:
+        """evisynth's suggestion for ``domain`` (None: it suggests nothing there)."""
+        return _rating(self.suggestion, domain)
+
+
+def _rating(certainty: Certainty | None, domain: str) -> Rating | None:
+    return next((r for r in certainty.ratings if r.domain == domain), None) if certainty else None
+
+
+def _graded(project: Project, analysis: str
+            ) -> tuple[Review, AnalysisSpec | None, Certainty | None, int, int]:
+    """The review, the saved analysis (default: the first), evisynth's suggested GRADE for it
+    computed from the values that stand, its participants and studies."""
+    from evisynth.services.appraisal_tables import rob_summaries, suggested_certainty
+
+    review = project.load_review()
+    spec = next((a for a in review.analyses if a.id == analysis), None) if analysis else (
+        review.analyses[0] if review.analyses else None)
+    if analysis and spec is None:
+        raise DomainError(f"no saved analysis {analysis!r}; save it on the Analysis page first")
+    if spec is None:
+        return review, None, None, 0, 0
+    standing = replace(review, values=standing_values(review.values, project.load_resolutions())[0])
+    suggestion, participants, k = suggested_certainty(standing, synthesise(standing, spec),
+                                                      rob_summaries(review, project.load_appraisals()))
+    return review, spec, suggestion, participants, k
+
+
+def grade_view(project: Project, analysis: str = "") -> GradeView:
+    """The GRADE page of a saved analysis: evisynth's suggestion per domain beside the
+    reviewers' rating, and the certainty each gives."""
+    review, spec, suggestion, participants, k = _graded(project, analysis)
+    analyses = tuple((a.id, a.title, bool(a.grade)) for a in review.analyses)
+    if spec is None or suggestion is None:
+        return GradeView(analyses, "", None, None)
+    mine = Certainty(suggestion.design, tuple(Rating(g.domain, g.change, g.reason, g.suggested)
+                                              for g in spec.grade)) if spec.grade else None
+    return GradeView(analyses, spec.id, suggestion, mine, participants, k)
+
+
+def save_grade(project: Project, analysis: str, entered: Mapping[str, tuple[int, str]],
+               actor: str) -> Certainty:
+    """Store the reviewers' GRADE of a saved analysis: per domain the change and the reason
+    (``entered``: domain → (change, reason)). A downgrade domain left at the suggestion takes
+    its reason; a departure needs one (``review.certainty.judge``); an upgrade domain left at
+    0 without a reason is not rated. Audited as a change of the analysis."""
+    _, spec, suggestion, _, _ = _graded(project, analysis)
+    if spec is None or suggestion is None:
+        raise DomainError("no saved analysis to grade; save one on the Analysis page first")
+    suggested = {r.domain: r for r in suggestion.ratings}
+    ratings = []
+    for domain, (change, reason) in entered.items():
+        if domain not in ALLOWED_CHANGES:
+            raise DomainError(f"unknown GRADE domain {domain!r}; use one of {', '.join(ALLOWED_CHANGES)}")
+        if domain in suggested:
+            ratings.append(judge(suggested[domain], change=change, reason=reason.strip()))
+        elif change or reason.strip():
+            ratings.append(Rating(domain, change, reason.strip()))
+    certainty = Certainty(suggestion.design, tuple(ratings))  # checks upgrades against the design
+    grade = tuple(GradeJudgement(r.domain, r.change, r.reason, r.suggested) for r in certainty.ratings)
+
+    def change_spec(review: Review, _r: Any) -> tuple[Review, None]:
+        return replace(review, analyses=tuple(replace(a, grade=grade) if a.id == spec.id else a
+                                              for a in review.analyses)), None
+
+    project.update_review(change_spec, actor)
+    return certainty
 
 
 @dataclass(frozen=True)

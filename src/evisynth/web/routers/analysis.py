@@ -1,14 +1,17 @@
 """The analysis page: one outcome pooled with the chosen measure and every ``evisynth.pool``
 option the page offers (model or auto, preset, τ² estimator, HKSJ, prediction interval,
 subgroups, meta-regression moderator, leave-one-out), its forest and funnel plots; saved
-analyses (which the report runs, from the values stored at the time)."""
+analyses (which the report runs, from the values stored at the time); GRADE per saved
+analysis, the reviewers' ratings beside evisynth's suggestion."""
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from evisynth.core.tau2 import TAU2_METHODS
+from evisynth.review.errors import DomainError
 from evisynth.services import forms, workspace
 from evisynth.services.workspace import AnalysisChoice
 from evisynth.web.deps import Member, Screener, done, render
@@ -45,3 +48,24 @@ def save_analysis(ctx: Screener, outcome: Annotated[str, Form()], measure: Annot
                                       hksj=hksj, prediction=prediction, moderator=moderator,
                                       leave_one_out=leave_one_out)
     return done(f"/p/{ctx.slug}/analysis?saved={analysis_id}", "analysis")
+
+
+@router.get("/p/{slug}/grade", response_class=HTMLResponse)
+def grade(request: Request, ctx: Member, analysis: str = "") -> HTMLResponse:
+    view = workspace.grade_view(ctx.project, analysis)
+    return render(request, "grade.html", ctx=ctx, view=view, domains=workspace.GRADE_DOMAINS)
+
+
+@router.post("/p/{slug}/grade")
+async def save_grade(request: Request, ctx: Screener) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    analysis = form.get("analysis", "")
+    entered = {}
+    for domain, allowed in workspace.GRADE_DOMAINS:
+        change = form.get(f"{domain}.change", "0").strip() or "0"
+        if change.lstrip("+-") not in ("0", "1", "2") or int(change) not in allowed:
+            raise DomainError(f"GRADE {domain}.change must be one of {', '.join(map(str, allowed))} "
+                              f"(got {change!r})")
+        entered[domain] = (int(change), form.get(f"{domain}.reason", ""))
+    workspace.save_grade(ctx.project, analysis, entered, ctx.name)
+    return done(f"/p/{ctx.slug}/grade?analysis={quote(analysis)}", "grade")
