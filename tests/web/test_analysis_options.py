@@ -47,7 +47,8 @@ def _review() -> Review:
         studies.append(Study(sid, f"Study {sid}", 2020, reports=(report,),
                              arms=(Arm("k2", "K2", treated[2]),
                                    Arm("c", "control", control[2], role="control")),
-                             characteristics={"region": region, "dose": dose}))
+                             characteristics={"region": region, "dose": dose,
+                                              **({"n1": "x"} if sid == "s1" else {})}))
         for arm, (m, sd, n) in (("k2", treated), ("c", control)):
             for statistic, value in (("mean", m), ("sd", sd), ("n", n)):
                 values.append(ExtractedValue(sid, arm, "sbp", "12m", statistic, float(value), "",
@@ -188,3 +189,10 @@ def test_options_outside_their_choices_are_refused(bp) -> None:  # type: ignore[
     sign_in(client, "rui")
     for bad in ("tau2=XX", "prediction=maybe", "model=mixed", "hksj=perhaps", "preset=stata"):
         assert client.get(f"/p/{slug}/analysis?outcome=sbp&{bad}").status_code in (400, 422), bad
+
+
+def test_a_characteristic_named_like_a_table_column_is_refused_by_name(bp) -> None:  # type: ignore[no-untyped-def]
+    client, slug = bp
+    sign_in(client, "rui")
+    page = html.unescape(client.get(f"/p/{slug}/analysis?outcome=sbp&measure=MD&moderator=n1").text)
+    assert "the characteristic 'n1' has the name of a column of the pooling table" in page

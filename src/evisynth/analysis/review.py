@@ -155,7 +155,10 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
                                              (spec.moderator, spec.moderator, "meta-regression")):
             if row is not None and characteristic:
                 found = study.characteristics.get(characteristic, "").strip()
-                if not found:
+                if column in row:  # e.g. a characteristic called "n1"
+                    row, reason = None, (f"the characteristic '{characteristic}' has the name of a "
+                                         "column of the pooling table; rename the characteristic")
+                elif not found:
                     row, reason = None, f"no '{characteristic}' characteristic for its {role}"
                 else:
                     row[column] = found
