@@ -22,6 +22,7 @@ from evisynth.review.model import (
     Arm,
     Criterion,
     ExtractedValue,
+    GradeJudgement,
     Outcome,
     Picos,
     PrismaCounts,
@@ -140,7 +141,9 @@ def small_review() -> Review:
         reported_totals=(ReportedTotal("total", 313, "all", "", "摘要 (abstract)", "共313例"),
                          ReportedTotal("control", 182, "control")),
         analyses=(AnalysisSpec("dpucmgp-final", "dp-ucMGP after treatment", "dp_ucmgp", "270d", "SMD",
-                               studies=("kurnatowska2015",), rationale="units differ: \"pmol/L\""),),
+                               studies=("kurnatowska2015",), rationale="units differ: \"pmol/L\"",
+                               hksj=True, prediction="t", moderator="dose", leave_one_out=True,
+                               grade=(GradeJudgement("imprecision", -1, "n < 400 (不精确)", -2),)),),
         locations={"T2": "Table 2 (表 2), p. 655", "F1": "Figure 1"},
         source="Wang B, et al. Adv Clin Med 2026. doi:10.12677/acm.2026.162435",
     )

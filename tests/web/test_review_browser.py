@@ -178,8 +178,9 @@ def test_a_review_from_a_ris_file_to_the_report_in_a_browser(served: tuple[str, 
             # a saved analysis with RevMan 5's settings pools what evisynth.pool pools
             rui.goto(f"{project}/analysis")
             expect(rui.locator("#no-analyses")).to_be_visible()
-            rui.select_option("#save-analysis select[name=measure]", "RR")
-            rui.select_option("#save-analysis select[name=preset]", "revman5")
+            rui.select_option("#analysis-form select[name=measure]", "RR")
+            rui.select_option("#analysis-form select[name=preset]", "revman5")
+            rui.click("#analysis-form button[type=submit]")
             rui.click("#save-analysis button[type=submit]")
             expect(rui.locator("#notice")).to_have_text("Analysis saved.")
             expect(rui.locator("#k")).to_have_text("2")

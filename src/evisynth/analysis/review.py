@@ -150,12 +150,18 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
             inclusion.append(StudyInclusion(study.label, False, "no follow-up values"))
             continue
         row, reason = _arm_row(study, values, spec, timepoint)
-        if row is not None and spec.subgroup:
-            group = study.characteristics.get(spec.subgroup, "").strip()
-            if not group:
-                row, reason = None, f"no '{spec.subgroup}' characteristic for its subgroup"
-            else:
-                row["subgroup"] = group
+        # the moderator's column keeps the characteristic's name: the coefficient is named after it
+        for column, characteristic, role in (("subgroup", spec.subgroup, "subgroup"),
+                                             (spec.moderator, spec.moderator, "meta-regression")):
+            if row is not None and characteristic:
+                found = study.characteristics.get(characteristic, "").strip()
+                if column in row:  # e.g. a characteristic called "n1"
+                    row, reason = None, (f"the characteristic '{characteristic}' has the name of a "
+                                         "column of the pooling table; rename the characteristic")
+                elif not found:
+                    row, reason = None, f"no '{characteristic}' characteristic for its {role}"
+                else:
+                    row[column] = found
         inclusion.append(StudyInclusion(study.label, row is not None, reason, timepoint))
         if row is not None:
             rows.append(row)
@@ -166,7 +172,10 @@ def synthesise(review: Review, spec: AnalysisSpec) -> SynthesisResult:
     try:
         result = pool(frame, measure=spec.measure, model=spec.model, method=spec.method,
                       tau2=spec.tau2, preset=spec.preset or None,
-                      by="subgroup" if spec.subgroup else None)
+                      by="subgroup" if spec.subgroup else None, hksj=spec.hksj,
+                      prediction=spec.prediction or None,
+                      moderator=spec.moderator or None,
+                      leave_one_out=spec.leave_one_out)
     except InputError as exc:
         return SynthesisResult(spec, tuple(rows), tuple(inclusion), None, str(exc))
     single = "only one study has comparable two-arm data: its own estimate, not a pooled one"

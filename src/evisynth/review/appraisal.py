@@ -16,7 +16,7 @@ from evisynth.review.model import _Plain
 
 MethodAnswer = Literal["appropriate", "not_described", "inappropriate"]
 Judgement = Literal["low", "high", "unclear"]
-_METHOD_ANSWERS = ("appropriate", "not_described", "inappropriate")
+METHOD_ANSWERS: tuple[MethodAnswer, ...] = ("appropriate", "not_described", "inappropriate")
 
 ROB1_DOMAINS: tuple[str, ...] = (
     "random_sequence_generation",
@@ -58,9 +58,9 @@ class JadadAnswers(_Plain):
         if missing:
             raise DomainError(f"Jadad answers{where} lack {', '.join(missing)}; answer every item")
         for name in ("randomisation_method", "blinding_method"):
-            if answers[name] not in _METHOD_ANSWERS:
+            if answers[name] not in METHOD_ANSWERS:
                 raise DomainError(
-                    f"Jadad '{name}'{where} must be one of {', '.join(_METHOD_ANSWERS)} "
+                    f"Jadad '{name}'{where} must be one of {', '.join(METHOD_ANSWERS)} "
                     f"(got {answers[name]!r})"
                 )
         for name in ("randomised", "double_blind", "withdrawals_described"):

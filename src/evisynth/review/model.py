@@ -200,6 +200,18 @@ class ReportedTotal(_Plain):
 
 
 @dataclass(frozen=True)
+class GradeJudgement(_Plain):
+    """The reviewers' GRADE rating of one domain for an analysis: the change of certainty
+    (``review.certainty.ALLOWED_CHANGES``) and the reason (a Summary of Findings footnote);
+    checked as a ``review.certainty.Rating`` when saved."""
+
+    domain: str
+    change: int
+    reason: str
+    suggested: int | None = None  # evisynth's suggestion, kept when the reviewers departed from it
+
+
+@dataclass(frozen=True)
 class AnalysisSpec(_Plain):
     """A planned synthesis of one outcome at one time point and its settings.
 
@@ -207,7 +219,12 @@ class AnalysisSpec(_Plain):
     fixed, random or auto; ``studies`` restricts the analysis (empty: every study with data).
     ``preset`` is an ``evisynth.pool`` preset ("revman5", "metafor"; "" for none) and
     ``subgroup`` the study characteristic whose values split the studies into subgroups
-    ("" for none).
+    ("" for none). ``hksj``: Hartung–Knapp–Sidik–Jonkman intervals; ``prediction``: the
+    prediction interval ("z", "t", "none"; "" takes the preset's); ``moderator``: the study
+    characteristic regressed on (meta-regression; "" for none); ``leave_one_out``: the
+    sensitivity analysis omitting each study in turn. ``grade``: the reviewers' GRADE
+    ratings of the five domains (empty: not graded yet, the report shows evisynth's
+    suggestion).
     """
 
     id: str
@@ -222,6 +239,11 @@ class AnalysisSpec(_Plain):
     rationale: str = ""
     preset: str = ""
     subgroup: str = ""
+    hksj: bool = False
+    prediction: str = ""
+    moderator: str = ""
+    leave_one_out: bool = False
+    grade: tuple[GradeJudgement, ...] = ()
 
 
 @dataclass(frozen=True)

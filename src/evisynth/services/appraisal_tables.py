@@ -167,8 +167,8 @@ def narrative_table(review: Review) -> dict[str, Any] | None:
             "directions": [d.to_dict() for d in directions]}
 
 
-def _certainty(review: Review, s: SynthesisResult, summaries: Mapping[str, str]
-               ) -> tuple[Certainty, int, int]:
+def suggested_certainty(review: Review, s: SynthesisResult, summaries: Mapping[str, str]
+                        ) -> tuple[Certainty, int, int]:
     """evisynth's suggested GRADE rating for one analysis, its participants and studies."""
     included = [i for i in s.inclusion if i.included]
     ids = {st.id for st in review.studies if st.label in {i.study for i in included}}
@@ -184,32 +184,64 @@ def _certainty(review: Review, s: SynthesisResult, summaries: Mapping[str, str]
     return Certainty("randomised", tuple(ratings)), participants, len(included)
 
 
+def certainty_of(review: Review, s: SynthesisResult, summaries: Mapping[str, str]
+                 ) -> tuple[Certainty, int, int, bool]:
+    """The reviewers' GRADE rating of the analysis where they graded it (``spec.grade``), else
+    evisynth's suggestion; its participants and studies; whether the reviewers graded it."""
+    suggestion, participants, k = suggested_certainty(review, s, summaries)
+    if not s.spec.grade:
+        return suggestion, participants, k, False
+    ratings = tuple(Rating(g.domain, g.change, g.reason, g.suggested) for g in s.spec.grade)
+    return Certainty(suggestion.design, ratings), participants, k, True
+
+
+def _grade_note(graded: list[bool], zh: bool) -> str:
+    """Whose GRADE the report shows: the reviewers', evisynth's suggestion, or both (marked *)."""
+    if graded and all(graded):
+        return ("GRADE 评级由评价者给出（evisynth 根据数据给出的建议列于网页版旁）。" if zh else
+                "GRADE ratings are the reviewers' (evisynth's suggestion from the data is shown beside "
+                "them in the web app).")
+    if any(graded):
+        return ("标 * 者为 evisynth 根据数据给出的建议（评价者尚未评级），需由评价者确认；"
+                "其余由评价者评级。" if zh else
+                "Ratings marked * are evisynth's suggestions from the data (the reviewers have not "
+                "graded those analyses yet); the others are the reviewers'.")
+    return ("GRADE 评级为 evisynth 根据数据给出的建议（原文未做 GRADE 评价），需由评价者确认。" if zh else
+            "GRADE ratings are evisynth's suggestions from the data (the review itself did not "
+            "grade the evidence); the reviewers' judgement decides.")
+
+
 def certainty_by_analysis(review: Review, syntheses: list[SynthesisResult],
                           appraisals: Appraisals) -> list[dict[str, Any]]:
-    """evisynth's suggested GRADE rating of each analysis as data (results.json ``certainty``):
-    the start level, each domain's change with its reason, the resulting level, and the
-    participants and studies it rests on — the numbers behind ``grade_table`` and ``sof_table``."""
+    """The GRADE rating of each analysis as data (results.json ``certainty``): the reviewers'
+    where they graded it, else evisynth's suggestion (``graded_by``); the start level, each
+    domain's change with its reason, the resulting level, and the participants and studies
+    it rests on — the numbers behind ``grade_table`` and ``sof_table``."""
     summaries = rob_summaries(review, appraisals)
     out = []
     for s in syntheses:
-        certainty, participants, k = _certainty(review, s, summaries)
+        certainty, participants, k, graded = certainty_of(review, s, summaries)
         out.append({"analysis": s.spec.id, "outcome": s.spec.outcome, **certainty.to_dict(),
-                    "participants": participants, "studies": k})
+                    "participants": participants, "studies": k,
+                    "graded_by": "reviewers" if graded else "suggestion"})
     return out
 
 
 def grade_table(review: Review, syntheses: list[SynthesisResult],
                 appraisals: Appraisals) -> dict[str, Any] | None:
-    """Summary of Findings rows with evisynth's suggested GRADE ratings per analysis."""
+    """Summary of Findings rows with the GRADE rating per analysis: the reviewers', else
+    evisynth's suggestion (marked * when some analyses are graded and others not)."""
     if not syntheses:
         return None
     zh = _zh(review)
     summaries = rob_summaries(review, appraisals)
     rows = []
+    graded = [bool(s.spec.grade) for s in syntheses]
     for s in syntheses:
-        certainty, participants, k = _certainty(review, s, summaries)
+        certainty, participants, k, by_reviewers = certainty_of(review, s, summaries)
         e = s.result.overall if s.result is not None else None
-        level = LEVELS_ZH[certainty.level] if zh else certainty.level
+        level = (LEVELS_ZH[certainty.level] if zh else certainty.level) + (
+            "" if by_reviewers or not any(graded) else " *")
         effect = "—"
         if e is not None and s.result is not None:
             effect = (f"{s.result.measure} {e.estimate:.2f} ({e.ci_low:.2f} to {e.ci_high:.2f})")
@@ -217,10 +249,7 @@ def grade_table(review: Review, syntheses: list[SynthesisResult],
                      "; ".join(certainty.reasons) or "—"])
     columns = (["结局", "受试者（研究数）", "效应 (95% CI)", "证据质量", "降级理由"] if zh else
                ["Outcome", "Participants (studies)", "Effect (95% CI)", "Certainty", "Reasons"])
-    note = ("GRADE 评级为 evisynth 根据数据给出的建议（原文未做 GRADE 评价），需由评价者确认。" if zh else
-            "GRADE ratings are evisynth's suggestions from the data (the review itself did not "
-            "grade the evidence); the reviewers' judgement decides.")
-    return {"columns": columns, "rows": rows, "note": note}
+    return {"columns": columns, "rows": rows, "note": _grade_note(graded, zh)}
 
 
 _LEVEL_EN = {"high": "High", "moderate": "Moderate", "low": "Low", "very low": "Very low"}
@@ -252,8 +281,9 @@ def sof_table(review: Review, syntheses: list[SynthesisResult],
     outcomes = {o.id: o for o in review.outcomes}
     rows: list[list[str]] = []
     footnotes: list[str] = []
+    graded = [bool(s.spec.grade) for s in syntheses]
     for s in syntheses:
-        certainty, participants, k = _certainty(review, s, summaries)
+        certainty, participants, k, by_reviewers = certainty_of(review, s, summaries)
         outcome = outcomes.get(s.spec.outcome)
         unit = outcome.unit if outcome is not None else ""
         marks = []
@@ -262,7 +292,8 @@ def sof_table(review: Review, syntheses: list[SynthesisResult],
                 footnotes.append(reason)
             marks.append(_footnote_mark(footnotes.index(reason) + 1))
         level = LEVELS_ZH[certainty.level] if zh else _LEVEL_EN[certainty.level]
-        grade = f"{LEVEL_SYMBOLS[certainty.level]} {level}" + (f" ({', '.join(marks)})" if marks else "")
+        grade = f"{LEVEL_SYMBOLS[certainty.level]} {level}" + (f" ({', '.join(marks)})" if marks else "") + (
+            "" if by_reviewers or not any(graded) else " *")
         studies = f"{participants} ({k} {'项 RCT' if zh else ('RCT' if k == 1 else 'RCTs')})"
         if k == 0:
             grade = studies = "—"

@@ -220,12 +220,16 @@ def visible_values(values: Sequence[ExtractedValue], viewer: str) -> tuple[Extra
 
 
 def save_analysis(project: Project, actor: str, *, outcome: str, measure: str, preset: str = "",
-                  model: str = "", tau2: str = "", subgroup: str = "", timepoint: str = "") -> str:
+                  model: str = "", tau2: str = "", subgroup: str = "", timepoint: str = "",
+                  hksj: bool = False, prediction: str = "", moderator: str = "",
+                  leave_one_out: bool = False) -> str:
     """Save an analysis from the analysis page (id a1, a2, …; settings left empty take the
     preset's); returns its id."""
     taken = [a.id for a in project.load_review().analyses]
     analysis_id = next(f"a{i}" for i in range(1, len(taken) + 2) if f"a{i}" not in taken)
     study_services.add_analysis(project, analysis_id, actor, outcome=outcome, measure=measure,
                                 timepoint=timepoint.strip() or DEFAULT_TIMEPOINT, preset=preset or None,
-                                model=model or None, tau2=tau2 or None, subgroup=subgroup.strip())
+                                model=model or None, tau2=tau2 or None, subgroup=subgroup.strip(),
+                                hksj=hksj, prediction=prediction, moderator=moderator.strip(),
+                                leave_one_out=leave_one_out)
     return analysis_id

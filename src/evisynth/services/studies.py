@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from evisynth.analysis.pooling import BINARY, MEASURES, METHODS, MODELS, PRESETS
+from evisynth.analysis.pooling import BINARY, MEASURES, METHODS, MODELS, PREDICTIONS, PRESETS
 from evisynth.core.tau2 import TAU2_METHODS
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import Resolution
@@ -366,14 +366,18 @@ def resolve(project: ProjectRef, key: str, value: float, arbiter: str, *, unit: 
 def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: str, measure: str,
                  timepoint: str, title: str = "", preset: str | None = None,
                  model: str | None = None, method: str | None = None, tau2: str | None = None,
-                 subgroup: str = "", studies: Sequence[str] = ()) -> Change:
+                 subgroup: str = "", studies: Sequence[str] = (), hksj: bool = False,
+                 prediction: str = "", moderator: str = "", leave_one_out: bool = False) -> Change:
     """Save a planned analysis. Settings not given take the preset's (revman5: random effects,
     Mantel–Haenszel for RR/OR/RD else inverse variance, DerSimonian–Laird τ²), else the
-    review defaults (the auto model rule, inverse variance, DerSimonian–Laird)."""
+    review defaults (the auto model rule, inverse variance, DerSimonian–Laird). ``hksj``,
+    ``prediction`` ("" the preset's, z, t, none), ``moderator`` (a study characteristic) and
+    ``leave_one_out`` are ``evisynth.pool``'s options of those names."""
     if measure not in MEASURES:
         raise DomainError(f"--measure {measure!r} must be one of {', '.join(MEASURES)}")
     for option, given, allowed in (("preset", preset, tuple(PRESETS)), ("model", model, MODELS),
-                                   ("method", method, METHODS), ("tau2", tau2, TAU2_METHODS)):
+                                   ("method", method, METHODS), ("tau2", tau2, TAU2_METHODS),
+                                   ("prediction", prediction or None, PREDICTIONS)):
         if given is not None and given not in allowed:
             raise DomainError(f"--{option} {given!r} must be one of {', '.join(allowed)}")
     if method == "MH" and measure not in BINARY:
@@ -395,7 +399,8 @@ def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: 
                 timepoint=timepoint, measure=measure, model=model or defaults.model,
                 method=method or defaults.method, tau2=tau2 or defaults.tau2,
                 studies=tuple(_study(review, s).id for s in studies), preset=preset or "",
-                subgroup=subgroup)
+                subgroup=subgroup, hksj=hksj, prediction=prediction, moderator=moderator,
+                leave_one_out=leave_one_out)
             return replace(review, analyses=(*review.analyses, spec)), None
 
         _, rows = p.update_review(change, actor)

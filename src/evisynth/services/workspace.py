@@ -16,14 +16,35 @@ from typing import Any
 
 import pandas as pd
 
-from evisynth.analysis import pool
 from evisynth.analysis.review import SynthesisResult, synthesise
 from evisynth.core.results import format_p
-from evisynth.plotting import figure_to_bytes, forest_plot, prisma2020_flow
-from evisynth.review.appraisal import ROB1_DOMAINS, ROB1_LABELS, RobAssessment
+from evisynth.plotting import figure_to_bytes, forest_plot, funnel_plot, prisma2020_flow
+from evisynth.review.appraisal import (
+    METHOD_ANSWERS,
+    ROB1_DOMAINS,
+    ROB1_LABELS,
+    JadadAnswers,
+    RobAssessment,
+    jadad_score,
+)
+from evisynth.review.certainty import (
+    ALLOWED_CHANGES,
+    DOWNGRADE_DOMAINS,
+    UPGRADE_DOMAINS,
+    Certainty,
+    Rating,
+    judge,
+)
 from evisynth.review.errors import DomainError
 from evisynth.review.extraction import compare_extractions, standing_values
-from evisynth.review.model import AnalysisSpec, Criterion, ExtractedValue, Provenance, Review
+from evisynth.review.model import (
+    AnalysisSpec,
+    Criterion,
+    ExtractedValue,
+    GradeJudgement,
+    Provenance,
+    Review,
+)
 from evisynth.review.rob2 import (
     ASKED_IF,
     DOMAIN_NAMES,
@@ -158,18 +179,50 @@ def prisma_counts(project: Project) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # Analysis, extraction and the report
 
-#: Presets (``evisynth.pool(preset=...)``): RevMan 5's or metafor's conventions; the tau²
-#: estimator each uses by default is shown (RevMan 5: DerSimonian–Laird; metafor: REML).
-PRESETS = {"revman5": "DL", "metafor": "REML"}
+#: Presets (``evisynth.pool(preset=...)``): RevMan 5's or metafor's conventions, or none
+#: (evisynth's defaults); the tau² estimator each uses by default is shown (RevMan 5:
+#: DerSimonian–Laird; metafor and the defaults: REML).
+PRESETS = {"revman5": "DL", "metafor": "REML", "": "REML"}
 MEASURES = ("MD", "SMD", "RR", "OR", "RD")
-MODELS = ("random", "fixed")
+MODELS = ("random", "fixed", "auto")
+#: The prediction interval ("" takes the preset's: none for RevMan 5, z otherwise).
+PREDICTIONS = ("", "z", "t", "none")
 STATISTICS = ("mean", "sd", "n", "events", "total", "median", "p")
 
 
 @dataclass(frozen=True)
+class AnalysisChoice:
+    """What the analysis page pools: the outcome and every ``evisynth.pool`` option it offers
+    ("" takes the planned analysis's or the preset's value)."""
+
+    outcome: str = ""
+    measure: str = ""
+    model: str = "random"
+    preset: str = "revman5"
+    tau2: str = ""
+    hksj: bool = False
+    prediction: str = ""
+    subgroup: str = ""
+    moderator: str = ""
+    leave_one_out: bool = False
+
+    def check(self) -> None:
+        from evisynth.core.tau2 import TAU2_METHODS
+
+        for name, value, allowed in (
+                ("preset", self.preset, tuple(PRESETS)), ("model", self.model, MODELS),
+                ("measure", self.measure, ("", *MEASURES)), ("tau2", self.tau2, ("", *TAU2_METHODS)),
+                ("prediction", self.prediction, PREDICTIONS)):
+            if value not in allowed:
+                shown = ", ".join(a or '"" (the default)' for a in allowed)
+                raise DomainError(f"{name} {value!r} must be one of {shown}")
+
+
+@dataclass(frozen=True)
 class AnalysisView:
-    """One analysis as chosen on the page: the synthesis, its forest plot (SVG data URI)
-    and heterogeneity statistics as text."""
+    """One analysis as chosen on the page: the synthesis, its forest and funnel plots (SVG
+    data URIs), heterogeneity statistics as text, and the subgroup, meta-regression and
+    leave-one-out results when asked for."""
 
     outcomes: tuple[tuple[str, str], ...]
     outcome: str
@@ -182,74 +235,198 @@ class AnalysisView:
     heterogeneity: dict[str, str]
     analyses: tuple[AnalysisSpec, ...] = ()
     saved: AnalysisSpec | None = None
+    spec: AnalysisSpec | None = None
+    funnel: str = ""
+    subgroups: tuple[tuple[str, str, str], ...] = ()  # group, k, estimate [CI]
+    subgroup_test: str = ""
+    metaregression: tuple[tuple[str, str, str, str], ...] = ()  # term, estimate, CI, p
+    metaregression_test: str = ""
+    leave_one_out: tuple[tuple[str, str, str], ...] = ()  # omitted, estimate [CI], I²
+    characteristics: tuple[str, ...] = ()  # the studies' characteristics (subgroups, moderators)
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
     return "NA" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
 
-def analysis_view(project: Project, outcome: str = "", measure: str = "", model: str = "random",
-                  preset: str = "revman5", saved: str = "") -> AnalysisView:
-    """Pool ``outcome`` (default: the first planned analysis) with the measure, model and
-    preset chosen; the time point and studies follow the planned analysis of that outcome.
-    ``saved``: show that saved analysis instead, pooled with its own settings (as the report
-    pools it)."""
-    if preset not in PRESETS:
-        raise DomainError(f"preset {preset!r} must be revman5 or metafor")
-    if model not in MODELS:
-        raise DomainError(f"model {model!r} must be random or fixed")
-    if measure and measure not in MEASURES:
-        raise DomainError(f"measure {measure!r} must be one of {', '.join(MEASURES)}")
+def _svg_uri(fig: Any) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
+
+
+def analysis_spec(review: Review, choice: AnalysisChoice) -> AnalysisSpec:
+    """The analysis the page's ``choice`` describes: the planned analysis of the outcome (its
+    time point and studies), with the page's measure and options."""
+    choice.check()
+    outcomes = {o.id: o for o in review.outcomes}
+    if choice.outcome not in outcomes:
+        raise DomainError(f"outcome {choice.outcome!r} is not in this review; choose one of the list")
+    planned = {a.outcome: a for a in review.analyses}
+    kind = outcomes[choice.outcome].kind
+    base = planned.get(choice.outcome) or AnalysisSpec(
+        id=choice.outcome, title=outcomes[choice.outcome].name_en or outcomes[choice.outcome].name,
+        outcome=choice.outcome, timepoint="end", measure="RR" if kind == "binary" else "MD")
+    return replace(base, measure=choice.measure or base.measure, model=choice.model, method="IV",
+                   preset=choice.preset, tau2=choice.tau2 or PRESETS[choice.preset], hksj=choice.hksj,
+                   prediction=choice.prediction, subgroup=choice.subgroup.strip(),
+                   moderator=choice.moderator.strip(), leave_one_out=choice.leave_one_out)
+
+
+def analysis_view(project: Project, choice: AnalysisChoice | None = None, saved: str = "") -> AnalysisView:
+    """Pool ``choice.outcome`` (default: the first planned analysis) with the options chosen;
+    the time point and studies follow the planned analysis of that outcome. ``saved``: show
+    that saved analysis instead, pooled from the values stored now with its own settings (as
+    the report pools it)."""
+    choice = choice or AnalysisChoice()
+    choice.check()
     review = project.load_review()
     # the values that stand (agreed, or the arbiter's), as the report pools them
     review = replace(review, values=standing_values(review.values, project.load_resolutions())[0])
     outcomes = tuple((o.id, o.name_en or o.name) for o in review.outcomes)
+    characteristics = tuple(sorted({k for s in review.studies for k in s.characteristics}))
     if saved:
         spec = next((a for a in review.analyses if a.id == saved), None)
         if spec is None:
             raise DomainError(f"no saved analysis {saved!r}; choose one of the list")
         view = _pooled_view(review, spec, synthesise(review, spec), outcomes, spec.preset)
-        return replace(view, analyses=review.analyses, saved=spec)
-    planned = {a.outcome: a for a in review.analyses}
+        return replace(view, analyses=review.analyses, saved=spec, characteristics=characteristics)
     first = review.analyses[0].outcome if review.analyses else (outcomes[0][0] if outcomes else "")
-    outcome = outcome or first
-    if not outcome:
-        return AnalysisView(outcomes, "", "", measure, model, preset, None, "", {}, review.analyses)
-    if outcome not in {o for o, _ in outcomes}:
-        raise DomainError(f"outcome {outcome!r} is not in this review; choose one of the list")
-    kind = next(o.kind for o in review.outcomes if o.id == outcome)
-    base = planned.get(outcome) or AnalysisSpec(
-        id=outcome, title=outcome, outcome=outcome, timepoint="end",
-        measure="RR" if kind == "binary" else "MD")
-    spec = replace(base, measure=measure or base.measure, model=model, tau2=PRESETS[preset],
-                   method="IV")
-    synthesis = synthesise(review, spec)
-    if synthesis.result is not None:  # the same table, pooled under the preset's conventions
-        frame = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id"])
-        synthesis = replace(synthesis, result=pool(frame, measure=spec.measure, model=model, preset=preset))
-    return replace(_pooled_view(review, spec, synthesis, outcomes, preset), analyses=review.analyses)
+    if not (choice.outcome or first):
+        return AnalysisView(outcomes, "", "", choice.measure, choice.model, choice.preset, None, "", {},
+                            review.analyses)
+    spec = analysis_spec(review, replace(choice, outcome=choice.outcome or first))
+    view = _pooled_view(review, spec, synthesise(review, spec), outcomes, choice.preset)
+    return replace(view, analyses=review.analyses, characteristics=characteristics)
 
 
 def _pooled_view(review: Review, spec: AnalysisSpec, synthesis: SynthesisResult,
                  outcomes: tuple[tuple[str, str], ...], preset: str) -> AnalysisView:
-    forest, heterogeneity = "", {}
+    view = AnalysisView(outcomes, spec.outcome, spec.timepoint, spec.measure, spec.model, preset, synthesis,
+                        "", {}, spec=spec)
     result = synthesis.result
-    if result is not None and result.overall is not None:
-        e, shown = result.overall, result.display_scale.transform  # ratios as ratios, not logs
-        heterogeneity = {"k": str(e.k), "estimate": _fmt(shown(e.estimate)),
-                         "ci": f"{_fmt(shown(e.ci_low))} to {_fmt(shown(e.ci_high))}", "p": format_p(e.p),
-                         "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
-                         "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": spec.tau2}
-        if result.k > 1:
-            arm_data = pd.DataFrame(list(synthesis.table)).drop(columns=["study_id", "note"],
-                                                                errors="ignore")
-            # a saved analysis by subgroups is drawn with them, as the report draws it
-            groups = ({str(row["study"]): str(row["subgroup"]) for row in synthesis.table}
-                      if result.subgroups else None)
-            fig = forest_plot(result, arm_data=arm_data, language=review.protocol.language, groups=groups)
-            forest = "data:image/svg+xml;base64," + base64.b64encode(figure_to_bytes(fig, "svg")).decode()
-    return AnalysisView(outcomes, spec.outcome, spec.timepoint, spec.measure, spec.model, preset, synthesis,
-                        forest, heterogeneity)
+    if result is None or result.overall is None:
+        return view
+    e, shown = result.overall, result.display_scale.transform  # ratios as ratios, not logs
+
+    def interval(low: float, high: float) -> str:
+        return f"{_fmt(shown(low))} to {_fmt(shown(high))}"
+
+    heterogeneity = {"k": str(e.k), "estimate": _fmt(shown(e.estimate)), "ci": interval(e.ci_low, e.ci_high),
+                     "p": format_p(e.p), "tau2": _fmt(e.tau2, 4), "i2": _fmt(e.i2, 0), "q": _fmt(e.q),
+                     "q_df": str(e.q_df), "q_p": format_p(e.q_p), "tau2_method": result.tau2_method or "",
+                     "model": result.model, "test": result.test,
+                     "pi": interval(e.pi_low, e.pi_high) if math.isfinite(e.pi_low) else ""}
+    forest = funnel = ""
+    if result.k > 1:
+        arm_data = pd.DataFrame(list(synthesis.table)).drop(
+            columns=["study_id", "note", "subgroup", spec.moderator], errors="ignore")
+        language = review.protocol.language
+        groups = {str(r["study"]): str(r["subgroup"]) for r in synthesis.table} if spec.subgroup else None
+        forest = _svg_uri(forest_plot(result, arm_data=arm_data, language=language, groups=groups,
+                                      prediction_interval=bool(heterogeneity["pi"])))
+        funnel = _svg_uri(funnel_plot(result, language=language))
+    subgroups = tuple((g, str(x.k), f"{_fmt(shown(x.estimate))} [{interval(x.ci_low, x.ci_high)}]")
+                      for g, x in (result.subgroups or {}).items())
+    t = result.subgroup_test
+    mr = result.metaregression
+    return replace(
+        view, forest=forest, funnel=funnel, heterogeneity=heterogeneity, subgroups=subgroups,
+        subgroup_test="" if t is None else f"Q = {_fmt(t.q)}, df {t.df}, p {format_p(t.p)}",
+        metaregression=() if mr is None else tuple(
+            (term, _fmt(c.estimate, 4), f"{_fmt(c.ci_low, 4)} to {_fmt(c.ci_high, 4)}", format_p(c.p))
+            for term, c in mr.coefficients.items()),
+        metaregression_test="" if mr is None else (
+            f"QM = {_fmt(mr.qm)}, df {mr.qm_df}, p {format_p(mr.qm_p)}; residual τ² {_fmt(mr.tau2, 4)}"),
+        leave_one_out=tuple((r.label, f"{_fmt(shown(r.estimate))} [{interval(r.ci_low, r.ci_high)}]",
+                             _fmt(r.i2, 0)) for r in result.leave_one_out or ()))
+
+
+# ---------------------------------------------------------------------------------------------
+# GRADE per saved analysis: the reviewers' ratings beside evisynth's suggestion
+
+#: The domains the GRADE page rates, in GRADE's order, with the changes each allows.
+GRADE_DOMAINS = tuple((d, ALLOWED_CHANGES[d]) for d in (*DOWNGRADE_DOMAINS, *UPGRADE_DOMAINS))
+
+
+@dataclass(frozen=True)
+class GradeView:
+    analyses: tuple[tuple[str, str, bool], ...]  # id, title, graded by the reviewers
+    analysis: str
+    suggestion: Certainty | None  # evisynth's, from the data
+    certainty: Certainty | None  # the reviewers' (None: not graded yet)
+    participants: int = 0
+    studies: int = 0
+
+    def judged(self, domain: str) -> Rating | None:
+        """The reviewers' rating of ``domain`` (None: not rated)."""
+        return _rating(self.certainty, domain)
+
+    def suggested(self, domain: str) -> Rating | None:
+        """evisynth's suggestion for ``domain`` (None: it suggests nothing there)."""
+        return _rating(self.suggestion, domain)
+
+
+def _rating(certainty: Certainty | None, domain: str) -> Rating | None:
+    return next((r for r in certainty.ratings if r.domain == domain), None) if certainty else None
+
+
+def _graded(project: Project, analysis: str
+            ) -> tuple[Review, AnalysisSpec | None, Certainty | None, int, int]:
+    """The review, the saved analysis (default: the first), evisynth's suggested GRADE for it
+    computed from the values that stand, its participants and studies."""
+    from evisynth.services.appraisal_tables import rob_summaries, suggested_certainty
+
+    review = project.load_review()
+    spec = next((a for a in review.analyses if a.id == analysis), None) if analysis else (
+        review.analyses[0] if review.analyses else None)
+    if analysis and spec is None:
+        raise DomainError(f"no saved analysis {analysis!r}; save it on the Analysis page first")
+    if spec is None:
+        return review, None, None, 0, 0
+    standing = replace(review, values=standing_values(review.values, project.load_resolutions())[0])
+    suggestion, participants, k = suggested_certainty(standing, synthesise(standing, spec),
+                                                      rob_summaries(review, project.load_appraisals()))
+    return review, spec, suggestion, participants, k
+
+
+def grade_view(project: Project, analysis: str = "") -> GradeView:
+    """The GRADE page of a saved analysis: evisynth's suggestion per domain beside the
+    reviewers' rating, and the certainty each gives."""
+    review, spec, suggestion, participants, k = _graded(project, analysis)
+    analyses = tuple((a.id, a.title, bool(a.grade)) for a in review.analyses)
+    if spec is None or suggestion is None:
+        return GradeView(analyses, "", None, None)
+    mine = Certainty(suggestion.design, tuple(Rating(g.domain, g.change, g.reason, g.suggested)
+                                              for g in spec.grade)) if spec.grade else None
+    return GradeView(analyses, spec.id, suggestion, mine, participants, k)
+
+
+def save_grade(project: Project, analysis: str, entered: Mapping[str, tuple[int, str]],
+               actor: str) -> Certainty:
+    """Store the reviewers' GRADE of a saved analysis: per domain the change and the reason
+    (``entered``: domain → (change, reason)). A downgrade domain left at the suggestion takes
+    its reason; a departure needs one (``review.certainty.judge``); an upgrade domain left at
+    0 without a reason is not rated. Audited as a change of the analysis."""
+    _, spec, suggestion, _, _ = _graded(project, analysis)
+    if spec is None or suggestion is None:
+        raise DomainError("no saved analysis to grade; save one on the Analysis page first")
+    suggested = {r.domain: r for r in suggestion.ratings}
+    ratings = []
+    for domain, (change, reason) in entered.items():
+        if domain not in ALLOWED_CHANGES:
+            raise DomainError(f"unknown GRADE domain {domain!r}; use one of {', '.join(ALLOWED_CHANGES)}")
+        if domain in suggested:
+            ratings.append(judge(suggested[domain], change=change, reason=reason.strip()))
+        elif change or reason.strip():
+            ratings.append(Rating(domain, change, reason.strip()))
+    certainty = Certainty(suggestion.design, tuple(ratings))  # checks upgrades against the design
+    grade = tuple(GradeJudgement(r.domain, r.change, r.reason, r.suggested) for r in certainty.ratings)
+
+    def change_spec(review: Review, _r: Any) -> tuple[Review, None]:
+        return replace(review, analyses=tuple(replace(a, grade=grade) if a.id == spec.id else a
+                                              for a in review.analyses)), None
+
+    project.update_review(change_spec, actor)
+    return certainty
 
 
 @dataclass(frozen=True)
@@ -360,7 +537,60 @@ def pdf_of(project: Project, folder: Path, record_id: int) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# Risk of bias (Cochrane RoB 1)
+# Appraisal by two assessors blinded to each other, then agreed (RoB 1, Jadad, RoB 2)
+
+#: Each assessor's own appraisal of a study is kept as its own tool, ``<tool>_user<id>`` (the
+#: account's id; the name goes in ``assessor``), beside the agreed one (``<tool>``, the report's).
+OWN_COPY = "_user"
+
+
+def appraisal_tool(tool: str, copy: str, user_id: int) -> str:
+    """The stored tool of the agreed appraisal (``copy="agreed"``) or the user's own (``"mine"``)."""
+    if copy not in ("agreed", "mine"):
+        raise DomainError(f"copy {copy!r} must be agreed or mine")
+    return tool if copy == "agreed" else f"{tool}{OWN_COPY}{user_id}"
+
+
+def assessor_copies(tools: Mapping[str, Mapping[str, Any]], tool: str, user_id: int
+                    ) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The assessors' own copies of ``tool`` (name, answers) that user ``user_id`` may see:
+    every one once two assessors have assessed; until then only the user's own (blinding)."""
+    prefix = f"{tool}{OWN_COPY}"
+    own = sorted((name, data) for name, data in tools.items() if name.startswith(prefix))
+    if len(own) < 2:
+        own = [(name, data) for name, data in own if name == f"{prefix}{user_id}"]
+    shown = ((str(data.get("assessor") or name), {k: v for k, v in data.items() if k != "assessor"})
+             for name, data in own)
+    return tuple(sorted(shown, key=lambda x: x[0]))
+
+
+def _check_agreement(tools: Mapping[str, Any], tool: str) -> None:
+    """The agreed appraisal waits for the second assessor once a first one has assessed alone."""
+    if sum(1 for name in tools if name.startswith(f"{tool}{OWN_COPY}")) == 1:
+        raise DomainError("one assessor has assessed this study so far: the agreed judgement "
+                          "waits for the second assessor's own (blinded) assessment")
+
+
+def _save_copy(project: Project, study: str, tool: str, answers: dict[str, Any], actor: str, copy: str,
+               user_id: int) -> None:
+    stored = appraisal_tool(tool, copy, user_id)
+    if copy == "agreed":
+        _check_agreement(project.load_appraisals().get(study, {}), tool)
+    project.save_appraisal(study, stored, {**answers, "assessor": actor} if copy == "mine" else answers,
+                           actor)
+
+
+def _disagreements(copies: Sequence[tuple[str, Mapping[str, Any]]], items: Sequence[tuple[str, str]],
+                   answer: Any) -> tuple[tuple[str, str], ...]:
+    """(item label, "olga low · rui high") for each item the visible assessors answered differently."""
+    if len(copies) < 2:
+        return ()
+    out = []
+    for item, label in items:
+        given = [(name, answer(data, item)) for name, data in copies]
+        if len({a for _, a in given}) > 1:
+            out.append((label, " · ".join(f"{name} {a or '—'}" for name, a in given)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -368,8 +598,11 @@ class RobView:
     studies: tuple[tuple[str, str], ...]
     study: str
     domains: tuple[tuple[str, str], ...]  # id, label
-    answers: dict[str, dict[str, str]]  # the chosen study's stored answers
+    answers: dict[str, dict[str, str]]  # the chosen study's stored answers (the copy shown)
     table: tuple[tuple[str, dict[str, str]], ...]  # study label, domain → judgement
+    copy: str = "agreed"
+    assessors: tuple[tuple[str, dict[str, Any]], ...] = ()  # the visible assessors' own copies
+    disagreements: tuple[tuple[str, str], ...] = ()  # domain label, each assessor's judgement
 
 
 def _appraisal_page(project: Project, study: str
@@ -385,21 +618,94 @@ def _appraisal_page(project: Project, study: str
     return review, appraisals, studies, study
 
 
-def rob_view(project: Project, study: str = "") -> RobView:
+def rob_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed") -> RobView:
+    """The RoB 1 page: the form of the agreed assessment or of the user's own (``copy``), the
+    assessors' own side by side with the domains they judged differently (once both have
+    assessed), and the agreed summary."""
+    tool = appraisal_tool("rob1", copy, user_id)
     review, appraisals, studies, study = _appraisal_page(project, study)
     english = review.protocol.language != "zh"
     domains = tuple((d, ROB1_LABELS[d][0 if english else 1]) for d in ROB1_DOMAINS)
     table = tuple((label, {d: str(a.get("judgement", ""))
                            for d, a in appraisals.get(sid, {}).get("rob1", {}).items()})
                   for sid, label in studies)
-    return RobView(studies, study, domains, dict(appraisals.get(study, {}).get("rob1", {})), table)
+    tools = appraisals.get(study, {})
+    answers = {d: a for d, a in tools.get(tool, {}).items() if d != "assessor"}
+    copies = assessor_copies(tools, "rob1", user_id)
+    return RobView(studies, study, domains, answers, table, copy, copies,
+                   _disagreements(copies, domains, lambda data, d: str(data.get(d, {}).get("judgement", ""))))
 
 
-def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], actor: str) -> None:
-    """Store a study's RoB 1 judgements (each domain: judgement, support quote, location)."""
+def save_rob1(project: Project, study: str, answers: dict[str, dict[str, str]], actor: str, *,
+              copy: str = "agreed", user_id: int = 0) -> None:
+    """Store a study's RoB 1 judgements (each domain: judgement, support quote, location): the
+    agreed ones (the report's; refused while only one assessor has assessed) or the assessor's own."""
     filled = {d: a for d, a in answers.items() if a.get("judgement")}
     RobAssessment.from_dict(study, filled)  # validates: known domains, judgement, support text
-    project.save_appraisal(study, "rob1", filled, actor)
+    _save_copy(project, study, "rob1", filled, actor, copy, user_id)
+
+
+#: The Jadad items as the form asks them: (item, question, answers offered).
+JADAD_ITEMS = (
+    ("randomised", "Was the study described as randomised?", ("yes", "no")),
+    ("randomisation_method", "Was the method of randomisation appropriate?", METHOD_ANSWERS),
+    ("double_blind", "Was the study described as double blind?", ("yes", "no")),
+    ("blinding_method", "Was the method of blinding appropriate?", METHOD_ANSWERS),
+    ("withdrawals_described", "Was there a description of withdrawals and dropouts?", ("yes", "no")),
+)
+
+
+@dataclass(frozen=True)
+class JadadView:
+    studies: tuple[tuple[str, str], ...]
+    study: str
+    answers: dict[str, Any]  # the copy shown
+    score: int | None  # its total (Jadad 1996), computed from the answers
+    table: tuple[tuple[str, str], ...]  # study label, the agreed total
+    copy: str = "agreed"
+    assessors: tuple[tuple[str, dict[str, Any], int], ...] = ()  # name, answers, total
+    disagreements: tuple[tuple[str, str], ...] = ()
+
+
+def _jadad_total(answers: Mapping[str, Any], study: str) -> int:
+    return jadad_score(JadadAnswers.from_dict(answers, study=study))
+
+
+def jadad_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed") -> JadadView:
+    """The Jadad page: like ``rob_view``, with each copy's total computed from its answers."""
+    tool = appraisal_tool("jadad", copy, user_id)
+    _, appraisals, studies, study = _appraisal_page(project, study)
+    table = tuple((label, str(_jadad_total(appraisals[sid]["jadad"], sid)))
+                  for sid, label in studies if "jadad" in appraisals.get(sid, {}))
+    tools = appraisals.get(study, {})
+    answers = {k: v for k, v in tools.get(tool, {}).items() if k != "assessor"}
+    copies = assessor_copies(tools, "jadad", user_id)
+    items = tuple((item, question) for item, question, _ in JADAD_ITEMS)
+    return JadadView(studies, study, answers, _jadad_total(answers, study) if answers else None, table, copy,
+                     tuple((name, data, _jadad_total(data, study)) for name, data in copies),
+                     _disagreements(copies, items, lambda data, item: _shown_answer(data.get(item))))
+
+
+def _shown_answer(value: Any) -> str:
+    return "yes" if value is True else "no" if value is False else str(value or "")
+
+
+def jadad_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The stored Jadad answers from the page's fields (yes/no items as true/false)."""
+    out: dict[str, Any] = {}
+    for item, _, offered in JADAD_ITEMS:
+        given = form.get(item, "").strip()
+        if given:
+            out[item] = given == "yes" if offered == ("yes", "no") else given
+    return out
+
+
+def save_jadad(project: Project, study: str, answers: dict[str, Any], actor: str, *, copy: str = "agreed",
+               user_id: int = 0) -> int:
+    """Check a study's Jadad answers (every item) and store them; returns the total."""
+    total = _jadad_total(answers, study)
+    _save_copy(project, study, "jadad", answers, actor, copy, user_id)
+    return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,24 +748,13 @@ def _rob2_domains() -> tuple[tuple[str, str, tuple[Rob2Question, ...]], ...]:
                  for d in QUESTIONS)
 
 
-#: Each assessor's own RoB 2 of a study is kept as its own appraisal tool, ``rob2_user<id>``
-#: (the account's id; the name goes in ``assessor``), beside the agreed one (``rob2``).
-ROB2_OWN = "rob2_user"
-
-
-def rob2_tool(copy: str, user_id: int) -> str:
-    if copy not in ("agreed", "mine"):
-        raise DomainError(f"copy {copy!r} must be agreed or mine")
-    return "rob2" if copy == "agreed" else f"{ROB2_OWN}{user_id}"
-
-
 def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str = "agreed",
               entered: dict[str, Any] | None = None, error: str = "") -> Rob2View:
     """The RoB 2 page for ``study`` (default: the first study): the form of the agreed
     assessment or of the user's own (``copy``), every assessor's own side by side with their
     discrepancies; ``entered``: answers sent back with ``error`` when they were refused,
     shown instead of the stored ones."""
-    tool = rob2_tool(copy, user_id)
+    tool = appraisal_tool("rob2", copy, user_id)
     review, appraisals, studies, study = _appraisal_page(project, study)
     table: list[tuple[str, str, dict[str, str], str]] = []
     for sid, label in studies:
@@ -470,9 +765,8 @@ def rob2_view(project: Project, study: str = "", *, user_id: int = 0, copy: str 
     tools = appraisals.get(study, {})
     stored = dict(tools.get(tool, {}))
     assessment = assessment_from_dict(study, stored) if stored and entered is None else None
-    assessors = tuple(sorted(((str(data.get("assessor") or name), assessment_from_dict(study, data))
-                              for name, data in tools.items() if name.startswith(ROB2_OWN)),
-                             key=lambda x: x[0]))
+    assessors = tuple((name, assessment_from_dict(study, data))
+                      for name, data in assessor_copies(tools, "rob2", user_id))
     pairs = tuple((a, b, compare_assessments(x, y)) for i, (a, x) in enumerate(assessors)
                   for b, y in assessors[i + 1:])
     return Rob2View(studies, study, tuple((o.id, o.name_en or o.name) for o in review.outcomes),
@@ -504,7 +798,7 @@ def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str, *,
     """Check a study's RoB 2 (every asked question answered, support text, a reason for each
     judgement that differs from the algorithm's) and store it: the agreed one as tool
     ``rob2`` (the report's), the assessor's own (``copy="mine"``) as ``rob2_user<id>``."""
-    tool = rob2_tool(copy, user_id)
+    appraisal_tool("rob2", copy, user_id)  # refuses an unknown copy before anything is read
     review = project.load_review()
     if study not in {s.id for s in review.studies}:
         raise DomainError(f"no study {study!r} in this review")
@@ -513,7 +807,7 @@ def save_rob2(project: Project, study: str, data: dict[str, Any], actor: str, *,
         raise DomainError(f"RoB 2 is judged for one result: choose an outcome of the protocol "
                           f"({', '.join(sorted(outcomes)) or 'none yet'})")
     assessment = assessment_from_dict(study, data)
-    project.save_appraisal(study, tool, {**data, "assessor": actor} if copy == "mine" else data, actor)
+    _save_copy(project, study, "rob2", data, actor, copy, user_id)
     return assessment
 
 

@@ -21,6 +21,7 @@ from evisynth.review.model import (
     Arm,
     Criterion,
     ExtractedValue,
+    GradeJudgement,
     Outcome,
     Picos,
     PrismaCounts,
@@ -178,7 +179,11 @@ def review_rows(review: Review) -> dict[str, Rows]:
                           "studies": list(a.studies),
                           # Written only when set, so that projects without them are unchanged.
                           **({"preset": a.preset} if a.preset else {}),
-                          **({"subgroup": a.subgroup} if a.subgroup else {})},
+                          **({"subgroup": a.subgroup} if a.subgroup else {}),
+                          **{k: v for k, v in (("hksj", a.hksj), ("prediction", a.prediction),
+                                               ("moderator", a.moderator),
+                                               ("leave_one_out", a.leave_one_out)) if v},
+                          **({"grade": [g.to_dict() for g in a.grade]} if a.grade else {})},
              "rationale": a.rationale}
             for i, a in enumerate(review.analyses, 1)
         ],
@@ -294,7 +299,12 @@ def review_from_rows(rows: Mapping[str, Sequence[Row]]) -> Review:
                          method=a["settings"]["method"], tau2=a["settings"]["tau2"],
                          studies=tuple(a["settings"]["studies"]), rationale=a["rationale"],
                          preset=a["settings"].get("preset", ""),
-                         subgroup=a["settings"].get("subgroup", ""))
+                         subgroup=a["settings"].get("subgroup", ""),
+                         hksj=a["settings"].get("hksj", False),
+                         prediction=a["settings"].get("prediction", ""),
+                         moderator=a["settings"].get("moderator", ""),
+                         leave_one_out=a["settings"].get("leave_one_out", False),
+                         grade=tuple(GradeJudgement(**g) for g in a["settings"].get("grade", ())))
             for a in _ordered(rows["analysis"])
         ),
         locations={loc["key"]: loc["text"] for loc in _ordered(rows["location"])},

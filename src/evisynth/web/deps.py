@@ -32,7 +32,7 @@ NOTICES = {
     "join": "Studies joined into one.", "split": "Reports moved into a new study.",
     "arm": "Arm added to {n} studies.", "values": "{n} values saved as yours.",
     "resolved": "Discrepancy resolved: the arbiter’s value stands.", "analysis": "Analysis saved.",
-    "characteristic": "Study characteristic saved.",
+    "characteristic": "Study characteristic saved.", "grade": "GRADE saved: the report shows it.",
     "imported": "{n} records imported.", "dedup": "Deduplication run: {n} new links.",
     "accepted": "Duplicate accepted.", "rejected": "Not duplicates: the records are kept apart.",
 }
