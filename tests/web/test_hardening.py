@@ -226,7 +226,7 @@ def test_error_pages_show_no_server_paths_and_no_command_line_advice(app: TestCl
         _html_error(app.post(f"/p/{site.slug}/screen", data={"csrf": csrf, "record_id": "999999",
                                                              "decision": "include"}), 400),
         _html_error(app.get(f"/p/{site.slug}/fulltext/999999"), 400)]
-    assert "the uploaded file, line 2: the file contains NUL bytes" in pages[0]
+    assert "export.ris, line 2: the file contains NUL bytes" in pages[0]  # the name the user uploaded
     assert "save the file as UTF-8 text and upload it again" in pages[1]
     assert "no record 999999 in this project; it may have been removed" in pages[2]
     for page in pages:
