@@ -256,16 +256,17 @@ def test_the_cochrane_review_rebuilt_in_a_browser_matches_revman(
             expect(ari.locator("tr.discrepancy .resolution b")).to_have_text(str(float(typo_row.events_2)))
 
             # -- analyses with the revman5 preset, results.json and the report ----------------
-            rui.goto(f"{project}/analysis")
             for _rm_id, (outcome, _name, _timepoint, subgroup) in ANALYSES.items():
-                saving = rui.locator("#save-analysis")
-                saving.locator("select[name=outcome]").select_option(web_outcome[outcome])
-                saving.locator("select[name=measure]").select_option("RR")
-                saving.locator("select[name=preset]").select_option("revman5")
-                saving.locator("input[name=subgroup]").fill(subgroup)
-                saving.locator("button[type=submit]").click()
-                expect(rui.locator("#notice")).to_have_text("Analysis saved.")
+                rui.goto(f"{project}/analysis")  # choose the settings, see them pooled, save them
+                choosing = rui.locator("#analysis-form")
+                choosing.locator("select[name=outcome]").select_option(web_outcome[outcome])
+                choosing.locator("select[name=measure]").select_option("RR")
+                choosing.locator("select[name=preset]").select_option("revman5")
+                choosing.locator("select[name=subgroup]").select_option(subgroup)
+                choosing.locator("button[type=submit]").click()
                 expect(rui.locator("#forest")).to_be_visible()
+                rui.locator("#save-analysis button[type=submit]").click()
+                expect(rui.locator("#notice")).to_have_text("Analysis saved.")
             expect(rui.locator("tr[data-analysis]")).to_have_count(len(ANALYSES))
             sore = outcomes["CMP-001.01"].stats
             rui.goto(f"{project}/analysis?saved=a1")
