@@ -367,6 +367,11 @@ class ScreeningSession:
     def remaining(self) -> int:
         return len(self._queue)
 
+    @property
+    def queue(self) -> tuple[int, ...]:
+        """The ids of the records still to screen, in order."""
+        return tuple(self._queue)
+
     def current(self) -> ScreenItem | None:
         """The record to screen now, or None when the queue is empty."""
         if not self._queue:

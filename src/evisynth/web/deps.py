@@ -33,6 +33,10 @@ NOTICES = {
     "arm": "Arm added to {n} studies.", "values": "{n} values saved as yours.",
     "resolved": "Discrepancy resolved: the arbiter’s value stands.", "analysis": "Analysis saved.",
     "characteristic": "Study characteristic saved.",
+    "changed": "Your decision was changed; the earlier one stays in the record's history.",
+    "assigned": "{n} records assigned.", "unassigned": "The batch was emptied.",
+    "removed": "Member removed from the project.", "revoked": "Invitation revoked: its link no longer works.",
+    "password": "Password changed; your other sessions were signed out.",
 }
 
 
