@@ -408,3 +408,9 @@ def progress(project: Project, reviewers: Sequence[str]) -> TeamProgress:
              for st in ("ta:open", "ft:open")}
     return TeamProgress(tuple(rows), screening_services.agreements(project), count["ta:open"],
                         count["ft:open"])
+
+
+def audit_log(project: Project, page: int = 1) -> Paged:
+    """One page of the project's audit log (:class:`~evisynth.storage.project.AuditEntry`),
+    newest first."""
+    return _page(project.audit_entries()[::-1], page)

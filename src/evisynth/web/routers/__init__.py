@@ -10,7 +10,9 @@ from evisynth.web.routers import (
     reports,
     screening,
     studies,
+    team,
 )
 
 ROUTERS = (accounts.router, projects.router, protocol.router, screening.router, studies.router,
-           extraction.router, appraisal.router, analysis.router, reports.router)
+           extraction.router, appraisal.router, analysis.router, reports.router,
+           team.router)
