@@ -175,7 +175,8 @@ def team_run(base: str, slug: str, reviewers: int, rounds: int, *, time_limit_s:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reviewers", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds for the whole run")

@@ -77,23 +77,32 @@ class Leases:
         return held
 
     def take(self, project: str, stage: str, reviewer: str, queue: Sequence[int],
-             room: Mapping[int, int]) -> int | None:
+             decided: Mapping[int, frozenset[str]], required: int) -> int | None:
         """The record ``reviewer`` screens next: the one they hold if it is still in ``queue``,
-        else the first in ``queue`` whose ``room`` (reviewers still required) exceeds the
-        leases other reviewers hold on it; leased to them (their other lease is released).
-        None when every queued record is full."""
+        else the first in ``queue`` that fewer than ``required`` other reviewers decided
+        (``decided``: names per record, as read) or hold or decided since (:meth:`done`);
+        leased to them (their other lease is released). None when every queued record is full."""
         with self._lock:
-            held = self._live(project, stage)
+            held, done = self._live(project, stage), self._live(project, f"{stage}:done")
             queued = set(queue)
             mine = [rid for rid, who in held.items() if reviewer in who]
             if mine and mine[0] in queued:
                 return self._hold(held, mine[0], reviewer)
             for rid in queue:
-                others = sum(1 for who in held.get(rid, {}) if who != reviewer)
-                if others < room.get(rid, 1):
+                others = (decided.get(rid, frozenset()) | held.get(rid, {}).keys() | done.get(rid, {}).keys())
+                if len(others - {reviewer}) < required:
                     return self._hold(held, rid, reviewer)
             self._drop(held, reviewer)
             return None
+
+    def done(self, project: str, stage: str, reviewer: str, record_id: int) -> None:
+        """``reviewer``'s decision on ``record_id`` is stored: their lease ends, and the record
+        counts as theirs for a lease's time (a page read just before the decision was stored
+        does not see it)."""
+        with self._lock:
+            self._drop(self._live(project, stage), reviewer)
+            self._live(project, f"{stage}:done").setdefault(record_id, {})[reviewer] = \
+                self._clock() + self.seconds
 
     def hold(self, project: str, stage: str, reviewer: str, record_id: int) -> None:
         """Lease ``record_id`` to ``reviewer`` (a record they asked for by id)."""
@@ -213,10 +222,10 @@ def screen(project: Project, leases: Leases, key: str, reviewer: str, stage: str
         if record in queue:
             leases.hold(key, session.stage, reviewer, record)
     else:
-        room = {r: policy.required - len(states.get(r, RecordScreening(r)).stage(session.stage).decisions)
-                for r in queue}
+        decided = {r: frozenset(d.reviewer for d in states[r].stage(session.stage).decisions)
+                   for r in queue if r in states}
         rid = leases.take(key, session.stage, reviewer, _ordered(project, queue, reviewer, states, relevance),
-                          room)
+                          decided, policy.required)
     state = states.get(rid, RecordScreening(rid)) if rid is not None else None
     mine = decided_by = None
     events: tuple[ScreeningEvent, ...] = ()
@@ -259,16 +268,18 @@ def decide(project: Project, leases: Leases, key: str, record_id: int, stage: st
            decision: str, reason: str = "", other: str = "") -> Decided:
     """Record ``reviewer``'s decision; when the record was decided by the required reviewers
     since their page showed it, store nothing and say by whom (``Decided.taken_by``)."""
-    reason = exclusion_reason(stage, decision, reason, other, _exclusion(project))
-    leases.release(key, stage, reviewer)
+    if decision == "exclude":
+        reason = exclusion_reason(stage, decision, reason, other, _exclusion(project))
     try:
-        return Decided(record_id, screening_services.decide(project, record_id, stage, reviewer,
-                                                            decision, reason))
+        stored = screening_services.decide(project, record_id, stage, reviewer, decision, reason)
     except DomainError:
         taken = taken_by(project, record_id, stage, reviewer)
         if taken:
+            leases.release(key, stage, reviewer)
             return Decided(record_id, None, taken)
         raise
+    leases.done(key, stage, reviewer, record_id)
+    return Decided(record_id, stored)
 
 
 def _exclusion(project: Project) -> tuple[Criterion, ...]:
@@ -280,7 +291,8 @@ def change(project: Project, record_id: int, stage: str, reviewer: str, decision
     """Replace ``reviewer``'s earlier decision on the record: its retraction and the new
     decision are appended in one transaction (both stored, or neither; the history keeps the
     old one)."""
-    reason = exclusion_reason(stage, decision, reason, other, _exclusion(project))
+    reason = exclusion_reason(stage, decision, reason, other, _exclusion(project)) if decision == "exclude" \
+        else ""
     state = store.load_screening(project, [record_id]).get(record_id, RecordScreening(record_id))
     name = STAGE_NAMES.get(stage, stage)
     mine = [d for d in state.stage(stage).decisions if d.reviewer == reviewer]  # type: ignore[arg-type]

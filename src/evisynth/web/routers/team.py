@@ -80,7 +80,8 @@ def password_page(request: Request, session: User) -> HTMLResponse:
 def change_password(request: Request, server: ServerDep, session: User, current: Annotated[str, Form()],
                     new: Annotated[str, Form()], again: Annotated[str, Form()]) -> Response:
     if new != again:
-        return render(request, "password.html", 400, error="the two new passwords differ; nothing was changed")
+        return render(request, "password.html", 400,
+                      error="the two new passwords differ; nothing was changed")
     try:
         server.change_password(session.user, current, new, request.cookies.get(SESSION_COOKIE, ""))
     except DomainError as exc:  # a wrong current password (AuthError) or the password policy
