@@ -73,7 +73,7 @@ def test_a_stale_page_says_who_decided_the_record_and_moves_on(fresh: tuple[Test
     assert code == 303 and f"taken={one}" in location
     page = client.get(location).text
     assert f"Record {one} has been decided by rui and rita meanwhile" in page
-    assert "cannot record" not in page and "state" not in RECORD.sub("", page).split("<main>")[1][:200]
+    assert "cannot record" not in page  # no state-machine error
     assert RECORD.search(page) and int(RECORD.search(page).group(1)) == two  # type: ignore[union-attr]
     assert [d.reviewer for d in states(client, site.slug)[one].stage("ta").decisions] == ["rui", "rita"]  # type: ignore[attr-defined]
 
@@ -157,7 +157,7 @@ def test_exclusion_reasons_come_from_the_protocol(stage: str, reason: str, other
     assert team.exclusion_reason(stage, "include", reason, other, criteria) == ""
 
 
-def test_a_full_text_exclusion_without_a_reason_is_refused_in_the_page(fresh: tuple[TestClient, Site]) -> None:
+def test_a_full_text_exclusion_needs_a_listed_reason(fresh: tuple[TestClient, Site]) -> None:
     client, site = fresh
     one = site.record_ids[0]
     for name in ("rui", "rita"):

@@ -38,8 +38,8 @@ from evisynth.review.screening import (
     Policy,
     RecordScreening,
     ScreeningEvent,
+    Stage,
     next_round,
-    visible_events,
 )
 from evisynth.services import screening as screening_services
 from evisynth.services.workspace import ScreenView, record_view
@@ -178,8 +178,8 @@ def exclusion_reason(stage: str, decision: str, reason: str, other: str,
     return reason
 
 
-def _decisions_of(states: Iterable[RecordScreening], reviewer: str, stage: str) -> int:
-    return sum(1 for s in states if any(d.reviewer == reviewer for d in s.stage(stage).decisions))  # type: ignore[arg-type]
+def _decisions_of(states: Iterable[RecordScreening], reviewer: str, stage: Stage) -> int:
+    return sum(1 for s in states if any(d.reviewer == reviewer for d in s.stage(stage).decisions))
 
 
 def _shared_labels(states: Mapping[int, RecordScreening]) -> dict[int, bool]:
@@ -200,11 +200,11 @@ def _ordered(project: Project, queue: Sequence[int], reviewer: str, states: Mapp
     return sorted(ranked, key=lambda rid: 0 if rid in mine else 2 if rid in theirs else 1)  # stable
 
 
-def history(state: RecordScreening, stage: str, viewer: str, policy: Policy) -> tuple[ScreeningEvent, ...]:
+def history(state: RecordScreening, stage: Stage, viewer: str, policy: Policy) -> tuple[ScreeningEvent, ...]:
     """The record's events at ``stage`` that ``viewer`` may see, oldest first: their own; and
-    everyone's once the stage is complete (blinding as in ``visible_events``)."""
-    complete = len(visible_events(state, stage, viewer, policy)) > \
-        len([d for d in state.stage(stage).decisions if d.reviewer == viewer])  # type: ignore[arg-type]
+    everyone's once the stage is complete (the blinding of ``visible_events``)."""
+    view = state.stage(stage)
+    complete = len(view.decisions) >= policy.required or view.resolution is not None
     return tuple(e for e in state.events if e.stage == stage and (complete or e.reviewer == viewer))
 
 
