@@ -302,7 +302,16 @@ def test_leases_expire_and_spread_a_queue() -> None:
     now[0] = 61.0  # the pages were abandoned
     assert leases.take("p", "ta", "f", [1, 2, 3], decided, 2) == 1
     leases.release("p", "ta", "f")
-    assert leases.holders("p", "ta") == {}
+    assert leases.take("p", "ta", "g", [1], {}, 1) == 1  # f's release left room for one
+
+
+def test_the_shared_ranking_learns_only_from_settled_records() -> None:
+    from evisynth.review.screening import RecordScreening
+
+    found = team._shared_labels({1: RecordScreening(1, "ta:open"), 2: RecordScreening(2, "ta:conflict"),
+                                 3: RecordScreening(3, "ta:excluded"), 4: RecordScreening(4, "ft:open"),
+                                 5: RecordScreening(5, "included")})
+    assert found == {3: False, 4: True, 5: True}  # what every reviewer may see: blinding holds
 
 
 def test_a_decision_just_stored_counts_even_for_a_page_read_before_it() -> None:

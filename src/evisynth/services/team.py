@@ -113,11 +113,6 @@ class Leases:
         with self._lock:
             self._drop(self._live(project, stage), reviewer)
 
-    def holders(self, project: str, stage: str) -> dict[int, frozenset[str]]:
-        """Record id → the reviewers holding it now."""
-        with self._lock:
-            return {rid: frozenset(who) for rid, who in self._live(project, stage).items()}
-
     def _hold(self, held: dict[int, dict[str, float]], rid: int, reviewer: str) -> int:
         self._drop(held, reviewer)
         held.setdefault(rid, {})[reviewer] = self._clock() + self.seconds
