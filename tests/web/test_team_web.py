@@ -89,6 +89,8 @@ def test_a_decided_record_asked_for_by_id_is_shown_never_another(fresh: tuple[Te
     assert f'data-record="{one}"' in page
     assert "This record has been decided by rui and rita; it needs no decision from you" in page
     assert 'id="decide-form"' not in page  # read-only: olga has no decision to change
+    page = client.get(f"/p/{site.slug}/screen?stage=ft&record={site.record_ids[1]}").text
+    assert "is not open for screening at this stage" in page and 'id="decide-form"' not in page
     r = client.get(f"/p/{site.slug}/screen?record=999")
     assert r.status_code == 400 and "999" in r.text  # an unknown id is said so, not replaced
 
@@ -279,6 +281,13 @@ def test_every_user_changes_their_password_under_the_policy(fresh: tuple[TestCli
     r = other.post("/login", data={"name": "rui", "password": new, "csrf": token}, follow_redirects=False)
     assert r.status_code == 303
     other.close()
+
+
+def test_the_password_page_needs_a_session(fresh: tuple[TestClient, Site]) -> None:
+    client, _site = fresh
+    client.cookies.clear()
+    r = client.get("/account/password", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
 
 
 def test_the_audit_log_is_paged_newest_first_for_the_owner(fresh: tuple[TestClient, Site]) -> None:

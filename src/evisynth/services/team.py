@@ -132,7 +132,8 @@ class TeamScreen:
     active decision on it, when they already decided it: the page offers a change),
     ``history`` (the record's events at the stage that they may see, oldest first),
     ``decided_by`` (who decided it, when the stage is complete without them), ``busy`` (records
-    still needing a decision but open on other reviewers' pages)."""
+    still needing a decision but open on other reviewers' pages), ``closed`` (the record shown
+    does not take a new decision of theirs: decided, removed, a duplicate, or not at this stage)."""
 
     view: ScreenView
     mine: ScreeningEvent | None
@@ -140,6 +141,7 @@ class TeamScreen:
     decided_by: tuple[str, ...]
     busy: int
     reasons: tuple[tuple[str, str], ...]
+    closed: bool = False
 
 
 def reason_choices(exclusion: Sequence[Criterion]) -> tuple[tuple[str, str], ...]:
@@ -235,7 +237,7 @@ def screen(project: Project, leases: Leases, key: str, reviewer: str, stage: str
     return TeamScreen(record_view(project, session, states, rid,
                                   _decisions_of(states.values(), reviewer, session.stage)),
                       mine, events, () if mine is not None else decided_by or (), busy,
-                      reason_choices(session.exclusion))
+                      reason_choices(session.exclusion), rid is not None and rid not in queue)
 
 
 @dataclass(frozen=True)
