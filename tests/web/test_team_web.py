@@ -76,6 +76,8 @@ def test_a_stale_page_says_who_decided_the_record_and_moves_on(fresh: tuple[Test
     assert "cannot record" not in page  # no state-machine error
     assert RECORD.search(page) and int(RECORD.search(page).group(1)) == two  # type: ignore[union-attr]
     assert [d.reviewer for d in states(client, site.slug)[one].stage("ta").decisions] == ["rui", "rita"]  # type: ignore[attr-defined]
+    code, text = post(client, site.slug, olga, two, "include", stage="xx")  # not a stage: said so
+    assert code == 400 and "stage 'xx' must be ta" in text.replace("&#39;", "'")
 
 
 def test_a_decided_record_asked_for_by_id_is_shown_never_another(fresh: tuple[TestClient, Site]) -> None:

@@ -258,13 +258,14 @@ def taken_by(project: Project, record_id: int, stage: str, reviewer: str) -> tup
         return ()
     names = [d.reviewer for d in view.decisions] + ([] if view.resolution is None else
                                                      [view.resolution.reviewer])
-    return tuple(names) or (STAGE_NAMES.get(stage, stage),)
+    return tuple(names) or ("other reviewers",)
 
 
 def decide(project: Project, leases: Leases, key: str, record_id: int, stage: str, reviewer: str,
            decision: str, reason: str = "", other: str = "") -> Decided:
     """Record ``reviewer``'s decision; when the record was decided by the required reviewers
     since their page showed it, store nothing and say by whom (``Decided.taken_by``)."""
+    stage = screening_services._stage(stage)
     if decision == "exclude":
         reason = exclusion_reason(stage, decision, reason, other, _exclusion(project))
     try:
@@ -288,17 +289,18 @@ def change(project: Project, record_id: int, stage: str, reviewer: str, decision
     """Replace ``reviewer``'s earlier decision on the record: its retraction and the new
     decision are appended in one transaction (both stored, or neither; the history keeps the
     old one)."""
+    stage = screening_services._stage(stage)
     reason = exclusion_reason(stage, decision, reason, other, _exclusion(project)) if decision == "exclude" \
         else ""
     state = store.load_screening(project, [record_id]).get(record_id, RecordScreening(record_id))
     name = STAGE_NAMES.get(stage, stage)
-    mine = [d for d in state.stage(stage).decisions if d.reviewer == reviewer]  # type: ignore[arg-type]
+    mine = [d for d in state.stage(stage).decisions if d.reviewer == reviewer]
     if not mine:
         raise DomainError(f"you have no {name} decision on record {record_id} to change; decide it instead")
     if mine[0].action == decision and mine[0].reason == reason:
         return state
-    n = next_round(state, stage, reviewer)  # type: ignore[arg-type]
-    events = [ScreeningEvent(record_id, stage, reviewer, "retract", round=n),  # type: ignore[arg-type]
+    n = next_round(state, stage, reviewer)
+    events = [ScreeningEvent(record_id, stage, reviewer, "retract", round=n),
               ScreeningEvent(record_id, stage, reviewer, decision, reason=reason, round=n + 1)]  # type: ignore[arg-type]
     store.add_events(project, [(record_id, e) for e in events], reviewer)
     return store.load_screening(project, [record_id])[record_id]
