@@ -1,13 +1,13 @@
 """Screening never serves a record that is a duplicate of one already queued: of each group
 of duplicates (auto or accepted links) only the kept record (the lowest id) is served — in id
-order, in active-learning order, and when a page asks for a record by id. Undoing the merge
+order and in active-learning order; asked for by id, it is shown as it stands but closed. Undoing the merge
 (rejecting the link) serves the other record again."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from evisynth.services import dedup, screening, workspace
+from evisynth.services import dedup, screening, team
 from evisynth.services import records as record_services
 from evisynth.storage import open_project
 from evisynth.storage import records as record_store
@@ -61,15 +61,18 @@ def test_each_group_serves_only_its_kept_record_in_id_and_relevance_order(tmp_pa
     assert sorted(by_relevance) == [1, 2, 3, 4, 5, 6]
 
 
-def test_a_duplicate_asked_for_by_id_is_not_served_until_the_merge_is_undone(tmp_path: Path) -> None:
+def test_a_duplicate_asked_for_by_id_is_shown_but_not_screened_until_the_merge_is_undone(
+        tmp_path: Path) -> None:
     project = imported_twice(tmp_path)
     with open_project(project) as p:
         for relevance in (False, True):
-            view = workspace.screen_view(p, "ann", prefer=8, relevance=relevance)
-            assert view.record_id != 8 and view.record_id in range(1, 7)
+            asked = team.screen(p, team.Leases(), "k", "ann", record=8, relevance=relevance)
+            assert asked.view.record_id == 8 and asked.closed  # shown as it stands, closed
+            following = team.screen(p, team.Leases(), "k", "ann", relevance=relevance)
+            assert following.view.record_id in range(1, 7)
         link = next(s for s in record_store.list_links(p) if {s.link.record, s.link.duplicate_of} == {2, 8})
     dedup.decide(project, [(link.id, "rejected")], actor="ann")  # undo the merge
     with open_project(project) as p:
-        assert workspace.screen_view(p, "ann", prefer=8).record_id == 8
+        assert not team.screen(p, team.Leases(), "k", "ann", record=8).closed
         assert record_store.list_links(p, record=8)[0].link.status == "rejected"  # kept, not deleted
     assert 8 in served(project, "bo", relevance=True)

@@ -43,7 +43,10 @@ def test_two_reviewers_a_conflict_and_the_arbiter(app: TestClient, site: Site) -
     assert f'data-record="{two}"' in r.text and "1 decided, 3 to go" in r.text
     decide(app, site, rui, four, "exclude", "wrong population")
     page = app.get(f"/p/{site.slug}/screen?record={four}").text
-    assert f'data-record="{four}"' not in page  # decided: never offered again
+    # a decided record asked for by id is shown as it is, with the decision to change
+    assert f'data-record="{four}"' in page and "You decided <b>exclude</b> (wrong population)" in page
+    assert '/screen/change" id="decide-form"' in page
+    assert f'data-record="{four}"' not in app.get(f"/p/{site.slug}/screen").text  # never offered again
 
     rita = sign_in(app, "rita")
     page = app.get(f"/p/{site.slug}/screen?record={one}").text

@@ -230,7 +230,32 @@ class Server:
         """Take a member out of the project (never its last owner)."""
         store.remove_member(self.accounts, slug, member_id, by.name)
 
+    def change_password(self, user: User, current: str, new: str, session_token: str) -> None:
+        """Replace ``user``'s password after checking the current one and the password policy;
+        their other sessions end (this one stays)."""
+        try:
+            ok = bool(self.hasher.verify(user.password_hash, current))
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            raise AuthError("the current password is wrong; nothing was changed")
+        problem = password_problem(new, user.name)
+        if problem:
+            raise DomainError(f"{problem}; nothing was changed")
+        store.set_password(self.accounts, user.id, self.hasher.hash(new), _digest(session_token))
+
     # -- invitations ------------------------------------------------------------------------
+
+    def invitations(self, slug: str) -> list[store.Invitation]:
+        return store.open_invitations(self.accounts, slug)
+
+    def revoke(self, slug: str, by: User, token_hash: str) -> str:
+        """Revoke an unused invitation (by its hash); returns its role."""
+        return store.revoke_invitation(self.accounts, slug, token_hash, by.name)
+
+    def reissue(self, slug: str, by: User, token_hash: str) -> str:
+        """Revoke an unused invitation and make a new one with its role; the new token."""
+        return self.invite(slug, by, self.revoke(slug, by, token_hash))
 
     def invite(self, slug: str, by: User, role: str) -> str:
         """A one-use invitation token to join ``slug`` with ``role`` (the owner shares the link)."""

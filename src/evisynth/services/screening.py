@@ -367,9 +367,10 @@ class ScreeningSession:
     def remaining(self) -> int:
         return len(self._queue)
 
-    def queued(self, record_id: int) -> bool:
-        """Whether the record waits in this reviewer's queue (a duplicate never does)."""
-        return record_id in self._queue
+    @property
+    def queue(self) -> tuple[int, ...]:
+        """The ids of the records still to screen, in order."""
+        return tuple(self._queue)
 
     def current(self) -> ScreenItem | None:
         """The record to screen now, or None when the queue is empty."""

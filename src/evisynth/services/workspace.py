@@ -116,29 +116,20 @@ class ScreenView:
         return 100.0 if total == 0 else 100.0 * self.decided / total
 
 
-def screen_view(project: Project, reviewer: str, stage: str = "ta", *, prefer: int | None = None,
-                relevance: bool = False) -> ScreenView:
-    """The record ``reviewer`` screens next at ``stage`` (``prefer`` first if it is still
-    queued for them; active-learning order when ``relevance``)."""
-    order = screening_services.relevance_order(project) if relevance else None
-    session = screening_services.session(project, reviewer, stage, order)
-    states = screening_store.load_screening(project)
-    decided = sum(1 for s in states.values()
-                  if any(d.reviewer == reviewer for d in s.stage(session.stage).decisions))
-    item = session.current()
-    rid = item.record_id if item else None
-    if prefer is not None and rid is not None and prefer != rid and session.queued(prefer):
-        rid = prefer
+def record_view(project: Project, session: screening_services.ScreeningSession,
+                states: Mapping[int, RecordScreening], rid: int | None, decided: int) -> ScreenView:
+    """Record ``rid`` as ``session``'s reviewer sees it at the session's stage (None: nothing
+    to show); ``decided``: how many records they decided at that stage."""
     if rid is None:
-        return ScreenView(session.stage, None, [], [], (), "", (), "", decided, 0, session.inclusion,
-                          session.exclusion, session.keywords, session.policy)
+        return ScreenView(session.stage, None, [], [], (), "", (), "", decided, session.remaining,
+                          session.inclusion, session.exclusion, session.keywords, session.policy)
     stored = record_store.get_record(project, rid).record
     state = states.get(rid, RecordScreening(rid))
     ft = screening_store.full_texts(project).get(rid)
     return ScreenView(
         session.stage, rid, segments(stored.title, highlight(stored.title, session.keywords)),
         segments(stored.abstract, highlight(stored.abstract, session.keywords)), stored.keywords,
-        stored.database, visible_events(state, session.stage, reviewer, session.policy),
+        stored.database, visible_events(state, session.stage, session.reviewer, session.policy),
         "" if ft is None else ft.kind, decided, session.remaining, session.inclusion, session.exclusion,
         session.keywords, session.policy)
 

@@ -226,6 +226,47 @@ def open_invitation(project: Project, token_hash: str) -> tuple[str, str] | None
     return None if row is None else (row.project, row.role)
 
 
+@dataclass(frozen=True)
+class Invitation(Serializable):
+    """An invitation not yet used: its token's hash (the id to revoke it by), role, who and when."""
+
+    token_hash: str
+    role: str
+    created_by: str
+    created_at: str
+
+
+def open_invitations(project: Project, slug: str) -> list[Invitation]:
+    """The project's invitations not yet used, newest first."""
+    with project._read() as conn:
+        rows = conn.execute(select(_INVITE.c.token_hash, _INVITE.c.role, _USER.c.name, _INVITE.c.created_at)
+                            .join(_USER, _USER.c.id == _INVITE.c.created_by)
+                            .where(_INVITE.c.project == slug, _INVITE.c.accepted_by.is_(None))
+                            .order_by(_INVITE.c.created_at.desc())).all()
+    return [Invitation(r.token_hash, r.role, r.name, _rows.as_utc(r.created_at).isoformat()) for r in rows]
+
+
+def revoke_invitation(project: Project, slug: str, token_hash: str, actor: str) -> str:
+    """Delete an unused invitation of ``slug`` (its link stops working); returns its role."""
+    with project._write(actor) as (conn, _changes):
+        role = conn.scalar(select(_INVITE.c.role).where(_INVITE.c.token_hash == token_hash,
+                                                        _INVITE.c.project == slug,
+                                                        _INVITE.c.accepted_by.is_(None)))
+        if role is None:
+            raise DomainError("this invitation was already used or revoked; reload the page")
+        conn.execute(delete(_INVITE).where(_INVITE.c.token_hash == token_hash))
+    return str(role)
+
+
+def set_password(project: Project, user_id: int, password_hash: str, keep_session: str) -> None:
+    """Store a new password hash and end the user's other sessions (all but ``keep_session``,
+    a token hash)."""
+    with project._write("server") as (conn, _changes):
+        conn.execute(update(_USER).where(_USER.c.id == user_id).values(password_hash=password_hash))
+        conn.execute(delete(_SESSION).where(_SESSION.c.user_id == user_id,
+                                            _SESSION.c.token_hash != keep_session))
+
+
 INVITATION_USED = "this invitation was already used or does not exist; ask the owner for a new one"
 
 

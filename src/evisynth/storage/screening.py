@@ -24,8 +24,9 @@ from evisynth.storage.errors import StorageError
 from evisynth.storage.project import Project
 
 __all__ = [
-    "FullText", "Removal", "add_events", "add_removals", "full_texts", "load_screening", "record_ids",
-    "removals", "screening_settings", "set_full_text", "set_screening_settings",
+    "FullText", "Removal", "add_events", "add_removals", "assignments", "full_texts", "load_screening",
+    "record_ids", "removals", "screening_settings", "set_assignments", "set_full_text",
+    "set_screening_settings",
 ]
 
 _DECISION = cast(Table, schema.ScreeningDecisionRow.__table__)
@@ -179,6 +180,28 @@ def set_screening_settings(project: Project, actor: str, *, reviewers: int | Non
             else:
                 conn.execute(insert(_SETTING), {"key": key, "value": value})
                 changes.add("create", SETTING, (key,), None, new=value)
+
+
+def assignments(project: Project) -> dict[str, tuple[int, ...]]:
+    """The batches an owner assigned: reviewer name → record ids (a screening setting)."""
+    with project._read() as conn:
+        value = conn.scalar(select(_SETTING.c.value).where(_SETTING.c.key == "assignments"))
+    return {name: tuple(ids) for name, ids in (value or {}).items()}
+
+
+def set_assignments(project: Project, actor: str, reviewer: str, record_ids: Sequence[int]) -> None:
+    """Make ``record_ids`` the batch assigned to ``reviewer`` (empty: none); audited."""
+    with project._write(actor) as (conn, changes):
+        current = conn.scalar(select(_SETTING.c.value).where(_SETTING.c.key == "assignments"))
+        value = {k: v for k, v in (current or {}).items() if k != reviewer}
+        if record_ids:
+            value[reviewer] = list(record_ids)
+        if current is None:
+            conn.execute(insert(_SETTING), {"key": "assignments", "value": value})
+            changes.add("create", SETTING, ("assignments",), None, new=value)
+        else:
+            conn.execute(_SETTING.update().where(_SETTING.c.key == "assignments").values(value=value))
+            changes.updated(SETTING, ("assignments",), "value", current, value)
 
 
 @dataclass(frozen=True)

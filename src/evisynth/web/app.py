@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from evisynth.services.accounts import Server
+from evisynth.services.team import Leases
 from evisynth.web.deps import Settings, render, verify_csrf
 from evisynth.web.errors import install_error_pages
 from evisynth.web.headers import install_headers
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.server = server
     app.state.settings = settings
+    app.state.leases = Leases()
     app.state.templates = Environment(loader=PackageLoader("evisynth.web", "templates"),
                                       autoescape=select_autoescape(default=True, default_for_string=True))
     app.mount("/static", StaticFiles(packages=[("evisynth.web", "static")]), name="static")

@@ -35,6 +35,10 @@ NOTICES = {
     "characteristic": "Study characteristic saved.", "grade": "GRADE saved: the report shows it.",
     "imported": "{n} records imported.", "dedup": "Deduplication run: {n} new links.",
     "accepted": "Duplicate accepted.", "rejected": "Not duplicates: the records are kept apart.",
+    "changed": "Your decision was changed; the earlier one stays in the record's history.",
+    "assigned": "{n} records assigned.", "unassigned": "The batch was emptied.",
+    "removed": "Member removed from the project.", "revoked": "Invitation revoked: its link no longer works.",
+    "password": "Password changed; your other sessions were signed out.",
 }
 
 

@@ -12,8 +12,9 @@ from evisynth.web.routers import (
     reports,
     screening,
     studies,
+    team,
 )
 
 ROUTERS = (accounts.router, projects.router, protocol.router, records.router, dedup.router,
            screening.router, studies.router, extraction.router, appraisal.router, analysis.router,
-           reports.router)
+           reports.router, team.router)

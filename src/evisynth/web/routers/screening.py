@@ -3,45 +3,74 @@
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from evisynth.services import screening as screening_services
-from evisynth.services import workspace
+from evisynth.services import team, workspace
 from evisynth.storage.errors import StorageError
-from evisynth.web.deps import Arbiter, Member, Page, Screener, SettingsDep, back, read_upload, render
+from evisynth.web.deps import Arbiter, Member, Page, Screener, SettingsDep, back, done, read_upload, render
 
 router = APIRouter()
 
-#: Reasons offered for an exclusion when the protocol lists no exclusion criteria.
-DEFAULT_REASONS = ("wrong population", "wrong intervention", "wrong comparator", "wrong outcome",
-                   "wrong study design", "duplicate publication", "other")
 DECISIONS = ("include", "exclude", "maybe")
 
 
-@router.get("/p/{slug}/screen", response_class=HTMLResponse)
-def screen(request: Request, ctx: Screener, stage: str = "ta", record: int | None = None,
-           last: int | None = None, order: str = "id") -> HTMLResponse:
+def get_leases(request: Request) -> team.Leases:
+    leases: team.Leases = request.app.state.leases
+    return leases
+
+
+LeasesDep = Annotated[team.Leases, Depends(get_leases)]
+
+
+def _order(order: str) -> bool:
     if order not in ("id", "relevance"):
         raise Page(400, "order must be id or relevance")
-    view = workspace.screen_view(ctx.project, ctx.name, stage, prefer=record,
-                                 relevance=order == "relevance")
-    reasons = [(c.id, c.text) for c in view.exclusion] or [(r, r) for r in DEFAULT_REASONS]
-    return render(request, "screen.html", ctx=ctx, view=view, reasons=reasons, last=last, order=order)
+    return order == "relevance"
+
+
+@router.get("/p/{slug}/screen", response_class=HTMLResponse)
+def screen(request: Request, ctx: Screener, leases: LeasesDep, stage: str = "ta", record: int | None = None,
+           last: int | None = None, taken: int | None = None, order: str = "id") -> HTMLResponse:
+    page = team.screen(ctx.project, leases, ctx.slug, ctx.name, stage, record=record,
+                       relevance=_order(order))
+    taken_by = () if taken is None else team.taken_by(ctx.project, taken, stage, ctx.name)
+    return render(request, "screen.html", ctx=ctx, page=page, view=page.view, reasons=page.reasons,
+                  last=last, order=order, taken=taken, taken_by=taken_by)
 
 
 @router.post("/p/{slug}/screen")
-def decide(ctx: Screener, record_id: Annotated[int, Form()], decision: Annotated[str, Form()],
-           stage: Annotated[str, Form()] = "ta", reason: Annotated[str, Form()] = "",
+def decide(ctx: Screener, leases: LeasesDep, record_id: Annotated[int, Form()],
+           decision: Annotated[str, Form()], stage: Annotated[str, Form()] = "ta",
+           reason: Annotated[str, Form()] = "", other: Annotated[str, Form()] = "",
            order: Annotated[str, Form()] = "id") -> Response:
     if decision not in DECISIONS:
         raise Page(400, f"decision must be one of {', '.join(DECISIONS)}")
+    _order(order)
     try:
-        screening_services.decide(ctx.project, record_id, stage, ctx.name, decision,
-                                  reason if decision == "exclude" else "")
+        outcome = team.decide(ctx.project, leases, ctx.slug, record_id, stage, ctx.name, decision, reason,
+                              other)
     except StorageError as exc:
         raise Page(409, str(exc)) from exc
-    return back(f"/p/{ctx.slug}/screen?stage={quote(stage)}&last={record_id}&order={quote(order)}")
+    after = "taken" if outcome.taken_by else "last"
+    return back(f"/p/{ctx.slug}/screen?stage={quote(stage)}&{after}={record_id}&order={quote(order)}")
+
+
+@router.post("/p/{slug}/screen/change")
+def change(ctx: Screener, record_id: Annotated[int, Form()], decision: Annotated[str, Form()],
+           stage: Annotated[str, Form()] = "ta", reason: Annotated[str, Form()] = "",
+           other: Annotated[str, Form()] = "") -> Response:
+    if decision not in DECISIONS:
+        raise Page(400, f"decision must be one of {', '.join(DECISIONS)}")
+    team.change(ctx.project, record_id, stage, ctx.name, decision, reason, other)
+    return done(f"/p/{ctx.slug}/screen?stage={quote(stage)}&record={record_id}", "changed")
+
+
+@router.get("/p/{slug}/screen/mine", response_class=HTMLResponse)
+def mine(request: Request, ctx: Screener, stage: str = "ta", page: int = 1) -> HTMLResponse:
+    return render(request, "mine.html", ctx=ctx, stage=stage,
+                  found=team.my_decisions(ctx.project, ctx.name, stage, page))
 
 
 @router.post("/p/{slug}/screen/undo")
