@@ -249,3 +249,60 @@ def test_extract_one_value_by_options_and_refuse_a_second_without_replace(projec
     assert (v.study, v.arm, v.value, v.provenance.report, v.provenance.quote) == (
         "brink1951", "e", 13.0, "1", "12 of 40")
     assert [(c.old_value, c.new_value) for c in changes if c.field == "value"] == [(12.0, 13.0)]
+
+
+def test_a_planned_outcome_keeps_its_measure_and_time_points_through_the_bundle(
+        project: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evisynth.cli.main import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["outcome", "add", str(project), "pain", "--name", "Pain", "--kind",
+                                 "continuous", "--measure", "SMD", "--timepoint", "end",
+                                 "--timepoint", "12 months", "--lower-is-better"])
+    assert result.exit_code == 0, result.output
+    studies.add_outcome(project, "o", "owner", name="Sore throat", kind="dichotomous")
+    with open_project(project) as p:
+        pain, plain = p.load_review().outcomes
+    assert (pain.measure, pain.timepoints, pain.lower_is_better) == ("SMD", ("end", "12 months"), True)
+    assert (plain.measure, plain.timepoints) == ("", ())
+    review_services.export_bundle(project, tmp_path / "bundle")
+    assert "- 12 months" in (tmp_path / "bundle" / "outcomes.yaml").read_text(encoding="utf-8")
+    copy = tmp_path / "copy.evisynth"
+    review_services.import_bundle(copy, tmp_path / "bundle", actor="owner", create=True)
+    with open_project(project) as a, open_project(copy) as b:
+        assert b.load_review().outcomes == a.load_review().outcomes
+
+
+def test_a_planned_measure_must_be_known_and_time_points_named(project: Path) -> None:
+    with pytest.raises(DomainError, match=r"--measure 'XX' must be one of MD, SMD, RR"):
+        studies.add_outcome(project, "o", "owner", name="O", kind="binary", measure="XX")
+    with pytest.raises(DomainError, match="a --timepoint is empty"):
+        studies.add_outcome(project, "o", "owner", name="O", kind="binary", timepoints=["end", " "])
+    with open_project(project) as p:
+        assert p.load_review().outcomes == ()
+
+
+def test_an_analysis_without_a_measure_takes_the_outcomes_planned_one(project: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evisynth.cli.main import app
+
+    studies.add_outcome(project, "o", "owner", name="O", kind="binary", measure="OR")
+    studies.add_outcome(project, "u", "owner", name="U", kind="binary")
+    runner = CliRunner()
+    result = runner.invoke(app, ["analysis", "add", str(project), "a1", "--outcome", "o",
+                                 "--preset", "revman5", "--hksj", "--prediction", "t",
+                                 "--moderator", "year", "--leave-one-out"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(app, ["analysis", "add", str(project), "a2", "--outcome", "u"])
+    assert isinstance(refused.exception, DomainError)
+    assert "outcome 'u' plans no effect measure; give --measure" in str(refused.exception)
+    refused = runner.invoke(app, ["analysis", "add", str(project), "a3", "--outcome", "o",
+                                  "--prediction", "normal"])
+    assert "--prediction 'normal' must be one of" in str(refused.exception)
+    with open_project(project) as p:
+        [spec] = p.load_review().analyses
+    assert (spec.measure, spec.method, spec.hksj, spec.prediction, spec.moderator,
+            spec.leave_one_out) == ("OR", "MH", True, "t", "year", True)

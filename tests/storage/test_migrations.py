@@ -160,3 +160,22 @@ def test_downgrade_from_0005_to_0004_drops_only_the_removals_table(location: str
             assert "record_removals" in set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_downgrade_from_0006_to_0005_drops_only_the_outcomes_measure_and_time_points(
+        location: str) -> None:
+    open_project(location, create=True).close()
+    engine = engine_for(location)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0005")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("outcomes")}
+            assert columns == {"id", "position", "name", "name_en", "kind", "unit", "lower_is_better"}
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+        with engine.connect() as conn:
+            assert {"measure", "timepoints"} <= {c["name"] for c in inspect(conn).get_columns("outcomes")}
+    finally:
+        engine.dispose()

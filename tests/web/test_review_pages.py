@@ -194,3 +194,23 @@ def test_an_analysis_is_saved_listed_and_run_by_the_report(app: TestClient, site
     assert r.status_code == 400 and "nonsense" in r.text and "must be one of" in r.text
     report = app.get(f"/p/{site.slug}/report.html").text
     assert "Mortality" in report
+
+
+def test_a_planned_outcome_has_a_measure_and_time_points_and_the_analysis_page_takes_them(
+        app: TestClient, site: Site) -> None:
+    csrf = sign_in(app, "olga")
+    r = app.post(f"/p/{site.slug}/outcomes", data={
+        "csrf": csrf, "name": "Pain score", "kind": "continuous", "unit": "VAS", "direction": "lower",
+        "measure": "SMD", "timepoints": "end; 12 months，24 months"})
+    assert notice(r.text) == "Outcome added to the protocol."
+    assert '<td class="planned-measure">SMD</td>' in r.text
+    assert '<td class="planned-timepoints">end; 12 months; 24 months</td>' in r.text
+    project = app.app.state.server.project(site.slug)  # type: ignore[attr-defined]
+    pain = next(o for o in project.load_review().outcomes if o.id == "pain_score")
+    assert (pain.measure, pain.timepoints) == ("SMD", ("end", "12 months", "24 months"))
+    page = app.get(f"/p/{site.slug}/analysis", params={"outcome": "pain_score"}).text
+    assert re.search(r'<option selected>SMD</option>', page)
+    assert '<input type="hidden" name="measure" value="SMD">' in page
+    r = app.post(f"/p/{site.slug}/outcomes", data={"csrf": csrf, "name": "Pain 2", "kind": "continuous",
+                                                  "measure": "HRR"})
+    assert r.status_code == 400 and "--measure &#39;HRR&#39; must be one of" in r.text

@@ -64,6 +64,10 @@ def outcome_add(
     unit: Annotated[str, typer.Option(help="Unit of continuous values.")] = "",
     lower_is_better: Annotated[bool | None, typer.Option(
         "--lower-is-better/--higher-is-better", help="Direction of benefit.")] = None,
+    measure: Annotated[str, typer.Option(
+        help="Planned effect measure (RR, OR, RD, MD, SMD, …); analyses default to it.")] = "",
+    timepoint: Annotated[list[str] | None, typer.Option(
+        metavar="LABEL", help="A planned time point, e.g. end or '12 months' (repeatable).")] = None,
     actor: ActorOption = "owner",
     json_output: JsonOption = False,
 ) -> None:
@@ -71,7 +75,8 @@ def outcome_add(
     from evisynth.services import studies
 
     change = studies.add_outcome(project, outcome, actor, name=name, kind=kind, unit=unit,
-                                 lower_is_better=lower_is_better)
+                                 lower_is_better=lower_is_better, measure=measure,
+                                 timepoints=timepoint or ())
     emit(change.to_dict(), json_output, f"added outcome {outcome}")
 
 
@@ -140,7 +145,8 @@ def analysis_add(
     project: ProjectArg,
     analysis: Annotated[str, typer.Argument(help="Analysis id.")],
     outcome: Annotated[str, typer.Option(help="Outcome id.")],
-    measure: Annotated[str, typer.Option(help="RR, OR, RD, MD, SMD, MC.")],
+    measure: Annotated[str, typer.Option(
+        help="RR, OR, RD, MD, SMD, … [the outcome's planned measure].")] = "",
     timepoint: Annotated[str, typer.Option(help="Time point of the values ('end': the last).")] = "end",
     title: Annotated[str, typer.Option(help="Title [the outcome's name].")] = "",
     preset: Annotated[str | None, typer.Option(help="revman5 or metafor.")] = None,
@@ -150,6 +156,13 @@ def analysis_add(
     subgroup: Annotated[str, typer.Option(
         help="Study characteristic whose values are the subgroups (evisynth study set).")] = "",
     study: Annotated[list[str] | None, typer.Option(help="Only these studies (repeatable).")] = None,
+    hksj: Annotated[bool, typer.Option(
+        help="Hartung-Knapp-Sidik-Jonkman confidence interval for random effects.")] = False,
+    prediction: Annotated[str, typer.Option(
+        metavar="z|t|none", help="Prediction interval [the preset's].")] = "",
+    moderator: Annotated[str, typer.Option(
+        metavar="NAME", help="Study characteristic for a meta-regression.")] = "",
+    leave_one_out: Annotated[bool, typer.Option(help="Add a leave-one-out sensitivity analysis.")] = False,
     actor: ActorOption = "owner",
     json_output: JsonOption = False,
 ) -> None:
@@ -158,7 +171,9 @@ def analysis_add(
 
     change = studies.add_analysis(project, analysis, actor, outcome=outcome, measure=measure,
                                   timepoint=timepoint, title=title, preset=preset, model=model,
-                                  method=method, tau2=tau2, subgroup=subgroup, studies=study or ())
+                                  method=method, tau2=tau2, subgroup=subgroup, studies=study or (),
+                                  hksj=hksj, prediction=prediction, moderator=moderator,
+                                  leave_one_out=leave_one_out)
     emit(change.to_dict(), json_output, f"added analysis {analysis}")
 
 

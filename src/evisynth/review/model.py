@@ -126,7 +126,12 @@ class Study(_Plain):
 
 @dataclass(frozen=True)
 class Outcome(_Plain):
-    """An outcome the review extracts, with its unit and which direction is better."""
+    """An outcome the review extracts, with its unit and which direction is better.
+
+    ``measure`` is the planned effect measure (RR, OR, MD, …; empty when not planned), the one
+    an analysis of the outcome takes unless told otherwise; ``timepoints`` the planned time
+    points' labels ("end", "12 months").
+    """
 
     id: str
     name: str
@@ -134,6 +139,8 @@ class Outcome(_Plain):
     kind: OutcomeKind = "continuous"
     unit: str = ""
     lower_is_better: bool | None = None
+    measure: str = ""
+    timepoints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

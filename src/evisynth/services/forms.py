@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from evisynth.analysis.pooling import MEASURES
 from evisynth.review.errors import DomainError
 from evisynth.review.model import ExtractedValue, Outcome, Review, Study
 from evisynth.services import studies as study_services
@@ -22,6 +23,8 @@ from evisynth.storage.project import Project
 OUTCOME_TYPES = (("dichotomous", "Dichotomous (events / n)"), ("continuous", "Continuous (mean, SD, n)"),
                  ("generic_inverse_variance", "Generic inverse variance (estimate, SE)"),
                  ("time_to_event", "Time to event (log HR, SE)"))
+#: The planned effect measures offered on the protocol page (the command line's --measure).
+PLANNED_MEASURES = MEASURES
 #: Direction of benefit → Outcome.lower_is_better.
 DIRECTIONS = {"lower": True, "higher": False, "": None}
 #: What the extraction form asks for, per outcome kind: (per arm, for the whole study).
@@ -49,8 +52,9 @@ def free_id(name: str, taken: Sequence[str], fallback: str) -> str:
 
 
 def add_outcome(project: Project, actor: str, *, name: str, kind: str, unit: str = "",
-                direction: str = "") -> str:
-    """A planned outcome from the protocol page (its id made from the name); returns the id."""
+                direction: str = "", measure: str = "", timepoints: str = "") -> str:
+    """A planned outcome from the protocol page (its id made from the name); returns the id.
+    ``timepoints``: the planned time points' labels, separated by ; or , (either width)."""
     if not name.strip():
         raise DomainError("the outcome's name is empty; name it as the protocol does")
     if direction not in DIRECTIONS:
@@ -58,7 +62,8 @@ def add_outcome(project: Project, actor: str, *, name: str, kind: str, unit: str
     taken = [o.id for o in project.load_review().outcomes]
     outcome_id = free_id(name, taken, f"o{len(taken) + 1}")
     study_services.add_outcome(project, outcome_id, actor, name=name.strip(), kind=kind, unit=unit.strip(),
-                               lower_is_better=DIRECTIONS[direction])
+                               lower_is_better=DIRECTIONS[direction], measure=measure,
+                               timepoints=[t for t in re.split(r"[;,；，]", timepoints) if t.strip()])
     return outcome_id
 
 

@@ -233,16 +233,24 @@ def protocol_picos(project: ProjectRef) -> Picos:
 
 
 def add_outcome(project: ProjectRef, outcome_id: str, actor: str, *, name: str, kind: str,
-                unit: str = "", lower_is_better: bool | None = None, name_en: str = "") -> Change:
-    """Add a planned outcome; its name joins the protocol's PICOS outcomes."""
+                unit: str = "", lower_is_better: bool | None = None, name_en: str = "",
+                measure: str = "", timepoints: Sequence[str] = ()) -> Change:
+    """Add a planned outcome; its name joins the protocol's PICOS outcomes. ``measure`` (RR,
+    OR, MD, …) is the planned effect measure, ``timepoints`` the planned time points' labels."""
     if kind not in OUTCOME_KINDS:
         raise DomainError(f"--kind {kind!r} must be one of {', '.join(OUTCOME_KINDS)}")
+    if measure and measure not in MEASURES:
+        raise DomainError(f"--measure {measure!r} must be one of {', '.join(MEASURES)}")
+    labels = tuple(t.strip() for t in timepoints)
+    if "" in labels:
+        raise DomainError("a --timepoint is empty; label it as the protocol does, e.g. end")
     with opened(project) as p:
         def change(review: Review, _r: tuple[Resolution, ...]) -> tuple[Review, None]:
             if any(o.id == outcome_id for o in review.outcomes):
                 raise DomainError(f"outcome {outcome_id!r} exists; choose another id")
             outcome = Outcome(outcome_id, name, name_en=name_en, kind=OUTCOME_KINDS[kind],  # type: ignore[arg-type]
-                              unit=unit, lower_is_better=lower_is_better)
+                              unit=unit, lower_is_better=lower_is_better, measure=measure,
+                              timepoints=tuple(dict.fromkeys(labels)))
             picos = review.protocol.picos
             if name not in picos.outcomes:
                 picos = replace(picos, outcomes=(*picos.outcomes, name))
@@ -363,8 +371,8 @@ def resolve(project: ProjectRef, key: str, value: float, arbiter: str, *, unit: 
 # -- analyses -------------------------------------------------------------------------------
 
 
-def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: str, measure: str,
-                 timepoint: str, title: str = "", preset: str | None = None,
+def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: str,
+                 measure: str = "", timepoint: str, title: str = "", preset: str | None = None,
                  model: str | None = None, method: str | None = None, tau2: str | None = None,
                  subgroup: str = "", studies: Sequence[str] = (), hksj: bool = False,
                  prediction: str = "", moderator: str = "", leave_one_out: bool = False) -> Change:
@@ -372,7 +380,15 @@ def add_analysis(project: ProjectRef, analysis_id: str, actor: str, *, outcome: 
     Mantel–Haenszel for RR/OR/RD else inverse variance, DerSimonian–Laird τ²), else the
     review defaults (the auto model rule, inverse variance, DerSimonian–Laird). ``hksj``,
     ``prediction`` ("" the preset's, z, t, none), ``moderator`` (a study characteristic) and
-    ``leave_one_out`` are ``evisynth.pool``'s options of those names."""
+    ``leave_one_out`` are ``evisynth.pool``'s options of those names. Without ``measure`` the
+    analysis takes the outcome's planned measure."""
+    if not measure:
+        with opened(project) as p:
+            o = _outcome(p.load_review(), outcome)
+        if not o.measure:
+            raise DomainError(f"outcome {o.id!r} plans no effect measure; give --measure "
+                              f"({', '.join(MEASURES)})")
+        measure = o.measure
     if measure not in MEASURES:
         raise DomainError(f"--measure {measure!r} must be one of {', '.join(MEASURES)}")
     for option, given, allowed in (("preset", preset, tuple(PRESETS)), ("model", model, MODELS),

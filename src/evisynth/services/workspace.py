@@ -246,16 +246,17 @@ def _svg_uri(fig: Any) -> str:
 
 def analysis_spec(review: Review, choice: AnalysisChoice) -> AnalysisSpec:
     """The analysis the page's ``choice`` describes: the planned analysis of the outcome (its
-    time point and studies), with the page's measure and options."""
+    time point and studies), with the page's measure and options. Without a planned analysis
+    or a chosen measure, the outcome's planned measure (else RR for events, MD otherwise)."""
     choice.check()
     outcomes = {o.id: o for o in review.outcomes}
     if choice.outcome not in outcomes:
         raise DomainError(f"outcome {choice.outcome!r} is not in this review; choose one of the list")
     planned = {a.outcome: a for a in review.analyses}
-    kind = outcomes[choice.outcome].kind
+    o = outcomes[choice.outcome]
     base = planned.get(choice.outcome) or AnalysisSpec(
-        id=choice.outcome, title=outcomes[choice.outcome].name_en or outcomes[choice.outcome].name,
-        outcome=choice.outcome, timepoint="end", measure="RR" if kind == "binary" else "MD")
+        id=choice.outcome, title=o.name_en or o.name, outcome=choice.outcome, timepoint="end",
+        measure=o.measure or ("RR" if o.kind == "binary" else "MD"))
     return replace(base, measure=choice.measure or base.measure, model=choice.model, method="IV",
                    preset=choice.preset, tau2=choice.tau2 or PRESETS[choice.preset], hksj=choice.hksj,
                    prediction=choice.prediction, subgroup=choice.subgroup.strip(),

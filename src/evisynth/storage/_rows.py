@@ -164,7 +164,8 @@ def review_rows(review: Review) -> dict[str, Rows]:
         ],
         "outcome": [
             {"id": o.id, "position": i, "name": o.name, "name_en": o.name_en, "kind": o.kind,
-             "unit": o.unit, "lower_is_better": o.lower_is_better}
+             "unit": o.unit, "lower_is_better": o.lower_is_better, "measure": o.measure,
+             "timepoints": list(o.timepoints)}
             for i, o in enumerate(review.outcomes, 1)
         ],
         "reported_total": [
@@ -274,7 +275,8 @@ def review_from_rows(rows: Mapping[str, Sequence[Row]]) -> Review:
         ),
         outcomes=tuple(
             Outcome(id=o["id"], name=o["name"], name_en=o["name_en"], kind=o["kind"], unit=o["unit"],
-                    lower_is_better=o["lower_is_better"])
+                    lower_is_better=o["lower_is_better"], measure=o["measure"],
+                    timepoints=tuple(o["timepoints"]))
             for o in _ordered(rows["outcome"])
         ),
         values=tuple(sorted((value_from_row(v) for v in rows["value"]), key=value_sort_key)),

@@ -39,6 +39,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names, so that later revisions (and SQLite batch rebuilds) can name them;
@@ -193,6 +194,8 @@ class OutcomeRow(Base):
     kind: Mapped[str] = mapped_column(String)
     unit: Mapped[str] = mapped_column(String)
     lower_is_better: Mapped[bool | None] = mapped_column(Boolean)
+    measure: Mapped[str] = mapped_column(String, server_default=sql_text("''"))
+    timepoints: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
 
 
 class ReportedTotalRow(Base):

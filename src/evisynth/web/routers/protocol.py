@@ -18,7 +18,7 @@ def protocol_page(request: Request, ctx: Member) -> HTMLResponse:
     return render(request, "protocol.html", ctx=ctx, protocol=review.protocol, outcomes=review.outcomes,
                   inclusion=workspace.criteria_text(review.protocol.inclusion),
                   exclusion=workspace.criteria_text(review.protocol.exclusion),
-                  types=forms.OUTCOME_TYPES)
+                  types=forms.OUTCOME_TYPES, measures=forms.PLANNED_MEASURES)
 
 
 @router.post("/p/{slug}/protocol")
@@ -37,6 +37,8 @@ def save_protocol(ctx: Owner, question: Annotated[str, Form()] = "", inclusion: 
 
 @router.post("/p/{slug}/outcomes")
 def add_outcome(ctx: Owner, name: Annotated[str, Form()], kind: Annotated[str, Form()],
-                unit: Annotated[str, Form()] = "", direction: Annotated[str, Form()] = "") -> Response:
-    forms.add_outcome(ctx.project, ctx.name, name=name, kind=kind, unit=unit, direction=direction)
+                unit: Annotated[str, Form()] = "", direction: Annotated[str, Form()] = "",
+                measure: Annotated[str, Form()] = "", timepoints: Annotated[str, Form()] = "") -> Response:
+    forms.add_outcome(ctx.project, ctx.name, name=name, kind=kind, unit=unit, direction=direction,
+                      measure=measure, timepoints=timepoints)
     return done(f"/p/{ctx.slug}/protocol", "outcome")
