@@ -219,7 +219,7 @@ def test_every_new_command_has_help() -> None:
 
     runner = CliRunner()
     for command in (["study", "from-records"], ["study", "join"], ["study", "split"],
-                    ["study", "list"], ["study", "set"], ["study", "arm", "add"],
+                    ["study", "list"], ["study", "set"], ["study", "arm", "add"], ["study", "arm", "set"],
                     ["protocol", "set"], ["outcome", "add"], ["extract"], ["resolve"],
                     ["analysis", "add"], ["analysis", "list"]):
         result = runner.invoke(app, [*command, "--help"])
@@ -306,3 +306,42 @@ def test_an_analysis_without_a_measure_takes_the_outcomes_planned_one(project: P
         [spec] = p.load_review().analyses
     assert (spec.measure, spec.method, spec.hksj, spec.prediction, spec.moderator,
             spec.leave_one_out) == ("OR", "MH", True, "t", "year", True)
+
+
+def test_study_design_country_and_arm_doses_from_the_command_line(project: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evisynth.cli.main import app
+
+    studies.from_records(project, "owner")
+    runner = CliRunner()
+    for args in (["study", "arm", "add", str(project), "e", "--label", "Penicillin", "--role",
+                  "experimental", "--study", "brink1951", "--dose", "800000", "--dose-unit", "IU/day"],
+                 ["study", "arm", "add", str(project), "c", "--label", "Placebo", "--role", "control"],
+                 ["study", "arm", "set", str(project), "Brink 1951", "Placebo", "--n", "40"],
+                 ["study", "set", str(project), "brink1951", "--design", "non_randomised", "--country",
+                  "USA", "--population", "airmen with sore throat"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+    refused = (
+        (["study", "set", str(project), "brink1951", "--design", "cohort"],
+         "--design 'cohort' must be one of rct, single_arm, non_randomised, observational"),
+        (["study", "arm", "add", str(project), "x", "--label", "X", "--role", "control", "--dose", "5"],
+         "--dose 5.0 has no unit; give --dose-unit"),
+        (["study", "arm", "set", str(project), "brink1951", "e", "--dose", "-2"], "must be a number ≥ 0"),
+        (["study", "arm", "set", str(project), "brink1951", "z", "--n", "3"],
+         "study 'brink1951' has no arm 'z'; its arms are e, c"),
+    )
+    with open_project(project) as p:
+        before = p.load_review()
+    for args, message in refused:
+        result = runner.invoke(app, args)
+        assert isinstance(result.exception, DomainError) and message in str(result.exception), args
+    with open_project(project) as p:
+        review = p.load_review()
+    assert review == before
+    brink = review.studies[0]
+    assert (brink.design, brink.country, brink.population) == (
+        "non_randomised", "USA", "airmen with sore throat")
+    assert [(a.id, a.n, a.dose, a.dose_unit) for a in brink.arms] == [
+        ("e", None, 800000.0, "IU/day"), ("c", 40, None, "")]

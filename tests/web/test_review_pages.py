@@ -214,3 +214,36 @@ def test_a_planned_outcome_has_a_measure_and_time_points_and_the_analysis_page_t
     r = app.post(f"/p/{site.slug}/outcomes", data={"csrf": csrf, "name": "Pain 2", "kind": "continuous",
                                                   "measure": "HRR"})
     assert r.status_code == 400 and "--measure &#39;HRR&#39; must be one of" in r.text
+
+
+def test_a_study_gets_its_design_country_population_and_arm_doses(app: TestClient, site: Site) -> None:
+    study = _study_ids(app, site)[0]
+    csrf = sign_in(app, "rita")
+    r = app.post(f"/p/{site.slug}/studies/details", data={
+        "csrf": csrf, "study": study, "design": "non_randomised", "country": "中国",
+        "population": "adults on dialysis"})
+    assert notice(r.text) == "Study design and setting saved."
+    row = re.search(rf'<tr data-study="{study}">.*?</tr>', r.text, re.S)
+    assert row and '<td class="design">non_randomised; 中国; adults on dialysis</td>' in row.group(0)
+    # a field left empty keeps what is stored
+    r = app.post(f"/p/{site.slug}/studies/details", data={"csrf": csrf, "study": study, "country": "Japan"})
+    assert '<td class="design">non_randomised; Japan; adults on dialysis</td>' in r.text
+    r = app.post(f"/p/{site.slug}/studies/arm-details", data={
+        "csrf": csrf, "arm": f"{study}/vitamin_k2", "n": "40", "dose": "360", "dose_unit": "μg/day"})
+    assert notice(r.text) == "Arm details saved."
+    row = re.search(rf'<tr data-study="{study}">.*?</tr>', r.text, re.S)
+    assert row and 'n=40 <span class="dose">360 μg/day</span>' in row.group(0)
+    project = app.app.state.server.project(site.slug)  # type: ignore[attr-defined]
+    saved = next(s for s in project.load_review().studies if s.id == study)
+    arm = saved.arm("vitamin_k2")
+    assert (saved.design, saved.country, arm.n, arm.dose, arm.dose_unit) == (
+        "non_randomised", "Japan", 40, 360.0, "μg/day")
+    refused = [
+        ({"study": study, "design": "cohort"}, "studies/details", "--design &#39;cohort&#39; must be one of"),
+        ({"arm": f"{study}/vitamin_k2", "dose": "-1"}, "studies/arm-details", "must be a number ≥ 0"),
+        ({"arm": f"{study}/nobody", "n": "3"}, "studies/arm-details", "has no arm &#39;nobody&#39;"),
+    ]
+    for form, path, message in refused:
+        r = app.post(f"/p/{site.slug}/{path}", data={"csrf": csrf, **form})
+        assert r.status_code == 400 and message in r.text, r.text[-500:]
+    assert next(s for s in project.load_review().studies if s.id == study) == saved

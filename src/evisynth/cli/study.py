@@ -127,16 +127,18 @@ def set_command(
     design: Annotated[str | None, typer.Option(
         help="rct, single_arm, non_randomised, observational.")] = None,
     population: Annotated[str | None, typer.Option(help="Who took part.")] = None,
+    country: Annotated[str | None, typer.Option(help="Where the study was done.")] = None,
     characteristic: Annotated[list[str] | None, typer.Option(
         help="KEY=VALUE (repeatable), e.g. blinding=blinded; subgroup analyses split on these.")] = None,
     actor: ActorOption = "owner",
     json_output: JsonOption = False,
 ) -> None:
-    """Change a study's label, design, population or characteristics."""
+    """Change a study's label, design, population, country or characteristics."""
     from evisynth.services import studies
 
     change = studies.set_study(project, study, actor, label=label, design=design,
-                               population=population, characteristics=_pairs(characteristic))
+                               population=population, country=country,
+                               characteristics=_pairs(characteristic))
     emit(change.to_dict(), json_output, f"updated {change.ids[0]}")
 
 
@@ -150,6 +152,8 @@ def arm_add(
         help="Study id or label (repeatable) [every study without this arm].")] = None,
     n: Annotated[int | None, typer.Option(help="Participants randomised (one --study only).")] = None,
     intervention: Annotated[str, typer.Option(help="What the arm received.")] = "",
+    dose: Annotated[float | None, typer.Option(help="Dose, a number (its unit in --dose-unit).")] = None,
+    dose_unit: Annotated[str, typer.Option(metavar="UNIT", help="Unit of the dose, e.g. mg/day.")] = "",
     actor: ActorOption = "owner",
     json_output: JsonOption = False,
 ) -> None:
@@ -157,5 +161,26 @@ def arm_add(
     from evisynth.services import studies
 
     change = studies.add_arm(project, arm, actor, label=label, role=role, studies=study or (),
-                             n=n, intervention=intervention)
+                             n=n, intervention=intervention, dose=dose, dose_unit=dose_unit)
     emit(change.to_dict(), json_output, f"added arm {arm} to {len(change.ids)} study(ies)")
+
+
+@arm_app.command("set")
+def arm_set(
+    project: ProjectArg,
+    study: Annotated[str, typer.Argument(help="Study id or label.")],
+    arm: Annotated[str, typer.Argument(help="Arm id or label.")],
+    n: Annotated[int | None, typer.Option(help="Participants randomised.")] = None,
+    intervention: Annotated[str | None, typer.Option(help="What the arm received.")] = None,
+    dose: Annotated[float | None, typer.Option(help="Dose, a number (its unit in --dose-unit).")] = None,
+    dose_unit: Annotated[str | None, typer.Option(
+        metavar="UNIT", help="Unit of the dose, e.g. mg/day.")] = None,
+    actor: ActorOption = "owner",
+    json_output: JsonOption = False,
+) -> None:
+    """Change one study's arm: its n, intervention, dose and unit (others are kept)."""
+    from evisynth.services import studies
+
+    change = studies.set_arm(project, study, arm, actor, n=n, intervention=intervention, dose=dose,
+                             dose_unit=dose_unit)
+    emit(change.to_dict(), json_output, f"updated arm {arm} of {change.ids[0]}")

@@ -25,6 +25,8 @@ OUTCOME_TYPES = (("dichotomous", "Dichotomous (events / n)"), ("continuous", "Co
                  ("time_to_event", "Time to event (log HR, SE)"))
 #: The planned effect measures offered on the protocol page (the command line's --measure).
 PLANNED_MEASURES = MEASURES
+#: The study designs offered on the studies page (the command line's --design values).
+STUDY_DESIGNS = study_services.STUDY_DESIGNS
 #: Direction of benefit → Outcome.lower_is_better.
 DIRECTIONS = {"lower": True, "higher": False, "": None}
 #: What the extraction form asks for, per outcome kind: (per arm, for the whole study).
@@ -91,13 +93,33 @@ def studies_view(project: Project) -> StudiesView:
 
 
 def add_arm(project: Project, actor: str, *, label: str, role: str, study: str = "",
-            n: int | None = None) -> tuple[str, ...]:
+            n: int | None = None, dose: float | None = None, dose_unit: str = "") -> tuple[str, ...]:
     """An arm (id made from the label) for one study, or every study lacking it; the studies."""
     if not label.strip():
         raise DomainError("the arm's label is empty; name the group, e.g. Antibiotic or Placebo")
     arm_id = free_id(label, (), "arm")
     return study_services.add_arm(project, arm_id, actor, label=label.strip(), role=role,
-                                  studies=(study,) if study else (), n=n).ids
+                                  studies=(study,) if study else (), n=n, dose=dose,
+                                  dose_unit=dose_unit).ids
+
+
+def describe_study(project: Project, actor: str, *, study: str, design: str = "", country: str = "",
+                   population: str = "") -> None:
+    """A study's design, country and population, from the studies page; a field left empty
+    keeps what is stored."""
+    study_services.set_study(project, study, actor, design=design or None,
+                             country=country.strip() or None, population=population.strip() or None)
+
+
+def set_arm(project: Project, actor: str, *, arm: str, n: int | None = None,
+            dose: float | None = None, dose_unit: str = "") -> None:
+    """One study's arm (``arm`` is ``study id/arm id``, as the page's list names it): its n,
+    dose and dose unit; a field left empty keeps what is stored."""
+    study, sep, arm_id = arm.partition("/")
+    if not sep:
+        raise DomainError(f"arm {arm!r} must be STUDY/ARM; choose it from the list")
+    study_services.set_arm(project, study, arm_id, actor, n=n, dose=dose,
+                           dose_unit=dose_unit.strip() or None)
 
 
 def set_characteristic(project: Project, actor: str, *, study: str, name: str, value: str) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, get_args
 
 from evisynth.analysis.pooling import BINARY, MEASURES, METHODS, MODELS, PREDICTIONS, PRESETS
 from evisynth.core.tau2 import TAU2_METHODS
@@ -28,6 +29,7 @@ from evisynth.review.model import (
     Provenance,
     Review,
     Study,
+    StudyDesign,
 )
 from evisynth.review.screening import final_status
 from evisynth.review.studies import (
@@ -48,6 +50,7 @@ OUTCOME_KINDS = {"dichotomous": "binary", "binary": "binary", "continuous": "con
                  "count": "count", "time_to_event": "time_to_event",
                  "generic_inverse_variance": "generic", "generic": "generic"}
 ARM_ROLES = ("experimental", "control", "single")
+STUDY_DESIGNS: tuple[str, ...] = get_args(StudyDesign)
 
 
 @dataclass(frozen=True)
@@ -144,9 +147,11 @@ def list_studies(project: ProjectRef) -> tuple[Study, ...]:
 
 
 def set_study(project: ProjectRef, study_id: str, actor: str, *, label: str | None = None,
-              design: str | None = None, population: str | None = None,
+              design: str | None = None, population: str | None = None, country: str | None = None,
               characteristics: Mapping[str, str] | None = None) -> Change:
-    """Change a study's label, design, population or characteristics (key → text)."""
+    """Change a study's label, design, population, country or characteristics (key → text)."""
+    if design is not None and design not in STUDY_DESIGNS:
+        raise DomainError(f"--design {design!r} must be one of {', '.join(STUDY_DESIGNS)}")
     with opened(project) as p:
         def change(review: Review, _r: tuple[Resolution, ...]) -> tuple[Review, None]:
             s = _study(review, study_id)
@@ -157,6 +162,8 @@ def set_study(project: ProjectRef, study_id: str, actor: str, *, label: str | No
                 new = replace(new, design=design)  # type: ignore[arg-type]
             if population is not None:
                 new = replace(new, population=population)
+            if country is not None:
+                new = replace(new, country=country)
             return replace(review, studies=tuple(new if x.id == s.id else x
                                                  for x in review.studies)), None
 
@@ -164,11 +171,20 @@ def set_study(project: ProjectRef, study_id: str, actor: str, *, label: str | No
         return Change((_study(review, study_id).id,), rows)
 
 
+def _check_dose(dose: float | None, dose_unit: str) -> None:
+    if dose is not None and not (math.isfinite(dose) and dose >= 0):
+        raise DomainError(f"--dose {dose} must be a number ≥ 0; write the unit in --dose-unit")
+    if dose is not None and not dose_unit.strip():
+        raise DomainError(f"--dose {dose} has no unit; give --dose-unit, e.g. mg/day")
+
+
 def add_arm(project: ProjectRef, arm_id: str, actor: str, *, label: str, role: str,
-            studies: Sequence[str] = (), n: int | None = None, intervention: str = "") -> Change:
+            studies: Sequence[str] = (), n: int | None = None, intervention: str = "",
+            dose: float | None = None, dose_unit: str = "") -> Change:
     """Add an arm to the named studies, or (none named) to every study that lacks ``arm_id``."""
     if role not in ARM_ROLES:
         raise DomainError(f"--role {role!r} must be one of {', '.join(ARM_ROLES)}")
+    _check_dose(dose, dose_unit)
     if n is not None and len(studies) != 1:
         raise DomainError("--n is a single study's arm size; name one --study with it")
     touched: list[str] = []
@@ -179,6 +195,7 @@ def add_arm(project: ProjectRef, arm_id: str, actor: str, *, label: str, role: s
             for s in review.studies:
                 if (s.id in wanted or not studies) and all(a.id != arm_id for a in s.arms):
                     s = replace(s, arms=(*s.arms, Arm(arm_id, label, n=n, intervention=intervention,
+                                                      dose=dose, dose_unit=dose_unit.strip(),
                                                       role=role)))  # type: ignore[arg-type]
                     touched.append(s.id)
                 elif s.id in wanted:
@@ -190,6 +207,33 @@ def add_arm(project: ProjectRef, arm_id: str, actor: str, *, label: str, role: s
 
         _, rows = p.update_review(change, actor)
         return Change(tuple(touched), rows)
+
+
+def set_arm(project: ProjectRef, study_id: str, arm_ref: str, actor: str, *, n: int | None = None,
+            intervention: str | None = None, dose: float | None = None,
+            dose_unit: str | None = None) -> Change:
+    """Change one study's arm (by id or label): its size, intervention, dose and dose unit
+    (options not given are kept)."""
+    if n is not None and n < 0:
+        raise DomainError(f"--n {n} must be a count ≥ 0")
+    with opened(project) as p:
+        def change(review: Review, _r: tuple[Resolution, ...]) -> tuple[Review, None]:
+            s = _study(review, study_id)
+            arm = next((a for a in s.arms if arm_ref in (a.id, a.label)), None)
+            if arm is None:
+                raise DomainError(f"study {s.id!r} has no arm {arm_ref!r}; its arms are "
+                                  f"{', '.join(a.id for a in s.arms) or 'none yet'}")
+            new = replace(arm, n=arm.n if n is None else n,
+                          intervention=arm.intervention if intervention is None else intervention,
+                          dose=arm.dose if dose is None else dose,
+                          dose_unit=arm.dose_unit if dose_unit is None else dose_unit.strip())
+            _check_dose(new.dose, new.dose_unit)
+            study = replace(s, arms=tuple(new if a.id == arm.id else a for a in s.arms))
+            return replace(review, studies=tuple(study if x.id == s.id else x
+                                                 for x in review.studies)), None
+
+        review, rows = p.update_review(change, actor)
+        return Change((_study(review, study_id).id,), rows)
 
 
 # -- protocol and outcomes ------------------------------------------------------------------

@@ -16,7 +16,7 @@ router = APIRouter()
 @router.get("/p/{slug}/studies", response_class=HTMLResponse)
 def studies_page(request: Request, ctx: Member) -> HTMLResponse:
     return render(request, "studies.html", ctx=ctx, view=forms.studies_view(ctx.project),
-                  roles=study_services.ARM_ROLES)
+                  roles=study_services.ARM_ROLES, designs=forms.STUDY_DESIGNS)
 
 
 @router.post("/p/{slug}/studies/from-records")
@@ -47,6 +47,23 @@ def set_characteristic(ctx: Screener, study: Annotated[str, Form()], name: Annot
 
 @router.post("/p/{slug}/studies/arms")
 def add_arm(ctx: Screener, label: Annotated[str, Form()], role: Annotated[str, Form()],
-            study: Annotated[str, Form()] = "", n: Annotated[int | None, Form()] = None) -> Response:
-    touched = forms.add_arm(ctx.project, ctx.name, label=label, role=role, study=study, n=n)
+            study: Annotated[str, Form()] = "", n: Annotated[int | None, Form()] = None,
+            dose: Annotated[float | None, Form()] = None, dose_unit: Annotated[str, Form()] = "") -> Response:
+    touched = forms.add_arm(ctx.project, ctx.name, label=label, role=role, study=study, n=n, dose=dose,
+                            dose_unit=dose_unit)
     return done(f"/p/{ctx.slug}/studies", "arm", len(touched))
+
+
+@router.post("/p/{slug}/studies/details")
+def describe_study(ctx: Screener, study: Annotated[str, Form()], design: Annotated[str, Form()] = "",
+                   country: Annotated[str, Form()] = "", population: Annotated[str, Form()] = "") -> Response:
+    forms.describe_study(ctx.project, ctx.name, study=study, design=design, country=country,
+                         population=population)
+    return done(f"/p/{ctx.slug}/studies", "study")
+
+
+@router.post("/p/{slug}/studies/arm-details")
+def set_arm(ctx: Screener, arm: Annotated[str, Form()], n: Annotated[int | None, Form()] = None,
+            dose: Annotated[float | None, Form()] = None, dose_unit: Annotated[str, Form()] = "") -> Response:
+    forms.set_arm(ctx.project, ctx.name, arm=arm, n=n, dose=dose, dose_unit=dose_unit)
+    return done(f"/p/{ctx.slug}/studies", "arm-details")
