@@ -221,7 +221,7 @@ def test_every_new_command_has_help() -> None:
     for command in (["study", "from-records"], ["study", "join"], ["study", "split"],
                     ["study", "list"], ["study", "set"], ["study", "arm", "add"], ["study", "arm", "set"],
                     ["protocol", "set"], ["outcome", "add"], ["extract"], ["resolve"],
-                    ["analysis", "add"], ["analysis", "list"]):
+                    ["analysis", "add"], ["analysis", "list"], ["grade"]):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage" in result.stdout
@@ -345,3 +345,48 @@ def test_study_design_country_and_arm_doses_from_the_command_line(project: Path)
         "non_randomised", "USA", "airmen with sore throat")
     assert [(a.id, a.n, a.dose, a.dose_unit) for a in brink.arms] == [
         ("e", None, 800000.0, "IU/day"), ("c", 40, None, "")]
+
+
+def test_grade_rates_one_domain_from_the_command_line_and_keeps_the_others(project: Path,
+                                                                          tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evisynth.cli.main import app
+    from evisynth.services import workspace
+
+    studies.from_records(project, "owner")
+    studies.add_arm(project, "e", "owner", label="Antibiotic", role="experimental")
+    studies.add_arm(project, "c", "owner", label="Placebo", role="control")
+    studies.add_outcome(project, "o", "owner", name="Sore throat", kind="binary", measure="RR")
+    values = tmp_path / "v.csv"
+    values.write_text("study,arm,outcome,timepoint,statistic,value,location\n"
+                      "brink1951,e,o,end,events,12,T1\nbrink1951,e,o,end,n,40,T1\n"
+                      "brink1951,c,o,end,events,20,T1\nbrink1951,c,o,end,n,40,T1\n", encoding="utf-8")
+    studies.extract_csv(project, values, "ana", "ana")
+    studies.add_analysis(project, "a1", "owner", outcome="o", timepoint="end", preset="revman5")
+    with open_project(project) as p:
+        suggestion = workspace.grade_view(p, "a1").suggestion
+    assert suggestion is not None
+    runner = CliRunner()
+    base = ["grade", str(project), "--analysis", "a1", "--by", "cara"]
+    result = runner.invoke(app, [*base, "--domain", "indirectness", "--change", "-1", "--reason",
+                                 "adults only", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["level"] in ("moderate", "low", "very low")
+    result = runner.invoke(app, [*base, "--domain", "large_effect", "--change", "+1", "--reason", "RR<0.5"])
+    assert isinstance(result.exception, DomainError)  # an RCT: GRADE does not rate it up
+    assert "rates up observational evidence only" in str(result.exception)
+    refused = runner.invoke(app, [*base, "--domain", "indirectness", "--change", "-3", "--reason", "x"])
+    assert isinstance(refused.exception, DomainError) and "must be one of 0, -1, -2" in str(refused.exception)
+    refused = runner.invoke(app, [*base, "--domain", "vibes", "--change", "-1"])
+    assert "unknown GRADE domain 'vibes'" in str(refused.exception)
+    with open_project(project) as p:
+        [spec] = p.load_review().analyses
+        actors = {e.actor for e in p.audit_entries(entity="analysis") if e.action == "update"}
+    rated = {g.domain: g for g in spec.grade}
+    indirectness = rated["indirectness"]
+    assert (indirectness.change, indirectness.reason, indirectness.suggested) == (-1, "adults only", 0)
+    for r in suggestion.ratings:  # the domains not rated keep evisynth's suggestion
+        if r.domain != "indirectness":
+            assert (rated[r.domain].change, rated[r.domain].reason) == (r.change, r.reason)
+    assert actors == {"cara"}

@@ -140,6 +140,26 @@ def resolve(
     emit(resolution.to_dict(), json_output, f"resolved {key} = {value:g}")
 
 
+def grade(
+    project: ProjectArg,
+    analysis: Annotated[str, typer.Option(metavar="ID", help="The saved analysis's id.")],
+    domain: Annotated[str, typer.Option(
+        metavar="DOMAIN", help="risk_of_bias, inconsistency, indirectness, imprecision, "
+                               "publication_bias, large_effect, dose_response, plausible_confounding.")],
+    change: Annotated[int, typer.Option(
+        metavar="N", help="Change of certainty: 0, -1, -2 (downgrades); +1, +2 (upgrades).")],
+    reason: Annotated[str, typer.Option(
+        metavar="TEXT", help="Why (needed when departing from the suggestion).")] = "",
+    by: Annotated[str, typer.Option(metavar="NAME", help="Who rated it.")] = "owner",
+    json_output: JsonOption = False,
+) -> None:
+    """Rate one GRADE domain of a saved analysis; the others keep their rating."""
+    from evisynth.services import workspace
+
+    certainty = workspace.grade_domain(project, analysis, domain, change, reason, by)
+    emit(certainty.to_dict(), json_output, f"GRADE of {analysis}: {certainty.level}")
+
+
 @analysis_app.command("add")
 def analysis_add(
     project: ProjectArg,

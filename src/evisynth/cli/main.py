@@ -192,6 +192,7 @@ app.add_typer(extract.protocol_app, name="protocol")
 app.add_typer(extract.outcome_app, name="outcome")
 app.command("extract")(extract.extract)
 app.command("resolve")(extract.resolve)
+app.command("grade")(extract.grade)
 app.add_typer(extract.analysis_app, name="analysis")
 
 

@@ -421,6 +421,21 @@ def save_grade(project: Project, analysis: str, entered: Mapping[str, tuple[int,
     return certainty
 
 
+def grade_domain(project: Project | str | Path, analysis: str, domain: str, change: int, reason: str,
+                 actor: str) -> Certainty:
+    """Rate one GRADE domain of a saved analysis (the command line's ``evisynth grade``): the
+    other domains keep the reviewers' stored rating, or evisynth's suggestion when there is none;
+    then as ``save_grade``."""
+    with screening_services.opened(project) as p:
+        _, spec, suggestion, _, _ = _graded(p, analysis)
+        if spec is None or suggestion is None:
+            raise DomainError("no saved analysis to grade; save one with `evisynth analysis add`")
+        entered = ({g.domain: (g.change, g.reason) for g in spec.grade} if spec.grade
+                   else {r.domain: (r.change, "") for r in suggestion.ratings})
+        entered[domain] = (change, reason)
+        return save_grade(p, spec.id, entered, actor)
+
+
 @dataclass(frozen=True)
 class ExtractionView:
     studies: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # id, label, arms (id, label)
