@@ -276,7 +276,7 @@ def review_from_rows(rows: Mapping[str, Sequence[Row]]) -> Review:
         outcomes=tuple(
             Outcome(id=o["id"], name=o["name"], name_en=o["name_en"], kind=o["kind"], unit=o["unit"],
                     lower_is_better=o["lower_is_better"], measure=o["measure"],
-                    timepoints=tuple(o["timepoints"]))
+                    timepoints=tuple(o["timepoints"] or ()))
             for o in _ordered(rows["outcome"])
         ),
         values=tuple(sorted((value_from_row(v) for v in rows["value"]), key=value_sort_key)),

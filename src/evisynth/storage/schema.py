@@ -195,7 +195,9 @@ class OutcomeRow(Base):
     unit: Mapped[str] = mapped_column(String)
     lower_is_better: Mapped[bool | None] = mapped_column(Boolean)
     measure: Mapped[str] = mapped_column(String, server_default=sql_text("''"))
-    timepoints: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
+    # NULL never written (revision 0006 filled the rows before it with []); nullable because a
+    # JSON column has no server default PostgreSQL can compare
+    timepoints: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class ReportedTotalRow(Base):

@@ -21,7 +21,9 @@ def upgrade() -> None:
     # not a batch copy: SQLite cannot drop a table other tables' foreign keys point to.)
     op.add_column("outcomes", sa.Column("measure", sa.String(), nullable=False,
                                       server_default=sa.text("''")))
-    op.add_column("outcomes", sa.Column("timepoints", sa.JSON(), nullable=False, server_default="[]"))
+    # nullable: a JSON server default cannot be compared on PostgreSQL (json has no =)
+    op.add_column("outcomes", sa.Column("timepoints", sa.JSON(), nullable=True))
+    op.execute("UPDATE outcomes SET timepoints = '[]'")
 
 
 def downgrade() -> None:
