@@ -27,9 +27,8 @@ from pathlib import Path
 import pytest
 
 from evisynth.io.rm5 import DichRow, read_rm5
-from evisynth.services.accounts import Server
 from tests.e2e.rm5_review import ANALYSES, RM5_NAME, blinding_of, references, same_as_revman, write_ris
-from tests.web.conftest import CHEAP, PASSWORD, free_port, start_server, stop_server
+from tests.web.conftest import browser_signed_in, serving_team
 from tests.web.test_browser import CHROMIUM, VIEWPORT
 
 pytestmark = [pytest.mark.slow,  # about 2.5 minutes: 330 screening decisions and 42 forms
@@ -49,20 +48,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     """A server with owner olga, reviewers rui and rita, arbiter ari: its address, the
     project's slug and its database file."""
     data_dir = tmp_path_factory.mktemp("sore-throat-browser")
-    server = Server(data_dir, hasher=CHEAP)
-    try:
-        olga = server.create_owner("olga", PASSWORD)
-        slug = server.create_project(olga, "Antibiotics for sore throat")
-        for name, role in (("rui", "reviewer"), ("rita", "reviewer"), ("ari", "arbiter")):
-            server.register(server.invite(slug, olga, role), name, PASSWORD)
-    finally:
-        server.close()
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        yield f"http://127.0.0.1:{port}", slug, data_dir / "projects" / f"{slug}.evisynth"
-    finally:
-        stop_server(proc)
+    with serving_team(data_dir, "Antibiotics for sore throat") as (base, slug):
+        yield base, slug, data_dir / "projects" / f"{slug}.evisynth"
 
 
 def test_the_cochrane_review_rebuilt_in_a_browser_matches_revman(
@@ -88,12 +75,7 @@ def test_the_cochrane_review_rebuilt_in_a_browser_matches_revman(
         timings[step], clock = now - clock, now
 
     def signed_in(browser: Browser, name: str) -> Page:
-        page = browser.new_context(viewport=VIEWPORT, accept_downloads=True).new_page()  # type: ignore[arg-type]
-        page.goto(f"{base}/login")
-        page.fill("input[name=name]", name)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page).to_have_url(f"{base}/projects")
+        page: Page = browser_signed_in(browser, base, name, VIEWPORT)
         return page
 
     # A fresh project numbers the first file's records 1, 2, … in file order.

@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -161,3 +163,40 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=10)
     if proc.stderr:
         proc.stderr.close()
+
+
+#: The team of the browser tests that do a review: the owner olga, two reviewers, an arbiter.
+TEAM = (("rui", "reviewer"), ("rita", "reviewer"), ("ari", "arbiter"))
+
+
+@contextmanager
+def serving_team(data_dir: Path, title: str) -> Iterator[tuple[str, str]]:
+    """``evisynth serve`` on a new project ``title`` owned by olga with :data:`TEAM` invited
+    and registered: its address and the project's slug; the server stops afterwards."""
+    server = Server(data_dir, hasher=CHEAP)
+    try:
+        olga = server.create_owner("olga", PASSWORD)
+        slug = server.create_project(olga, title)
+        for name, role in TEAM:
+            server.register(server.invite(slug, olga, role), name, PASSWORD)
+    finally:
+        server.close()
+    port = free_port()
+    proc = start_server(data_dir, port)
+    try:
+        yield f"http://127.0.0.1:{port}", slug
+    finally:
+        stop_server(proc)
+
+
+def browser_signed_in(browser: Any, base: str, name: str, viewport: dict[str, int]) -> Any:
+    """A new Playwright page of ``browser``, signed in at ``base`` as ``name`` (PASSWORD)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport=viewport, accept_downloads=True).new_page()
+    page.goto(f"{base}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{base}/projects")
+    return page

@@ -11,7 +11,15 @@ import pytest
 
 from evisynth.review.appraisal import ROB1_DOMAINS
 from evisynth.services.accounts import Server
-from tests.web.conftest import CHEAP, PASSWORD, build_review_site, free_port, start_server, stop_server
+from tests.web.conftest import (
+    CHEAP,
+    PASSWORD,
+    browser_signed_in,
+    build_review_site,
+    free_port,
+    start_server,
+    stop_server,
+)
 from tests.web.test_browser import CHROMIUM, VIEWPORT, check_screenshot
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -48,12 +56,7 @@ def test_two_assessors_rob1_blinded_then_agreed_in_a_browser(served: tuple[str, 
     project = f"{base}/p/{slug}"
 
     def signed_in(browser: Browser, name: str) -> Page:
-        page = browser.new_context(viewport=VIEWPORT).new_page()  # type: ignore[arg-type]
-        page.goto(f"{base}/login")
-        page.fill("input[name=name]", name)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page).to_have_url(f"{base}/projects")
+        page: Page = browser_signed_in(browser, base, name, VIEWPORT)
         return page
 
     def assess(page: Page, copy: str, judgements: dict[str, str], who: str) -> None:

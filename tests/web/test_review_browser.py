@@ -16,8 +16,7 @@ import pandas as pd
 import pytest
 
 import evisynth
-from evisynth.services.accounts import Server
-from tests.web.conftest import CHEAP, PASSWORD, free_port, start_server, stop_server
+from tests.web.conftest import browser_signed_in, serving_team
 from tests.web.test_browser import CHROMIUM, VIEWPORT, check_screenshot
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -55,21 +54,8 @@ TABLE = {"Whitfield 1985": (20, 120, 35, 118), "Dagnelie 1996": (6, 120, 13, 119
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    data_dir = tmp_path_factory.mktemp("review-browser")
-    server = Server(data_dir, hasher=CHEAP)
-    try:
-        olga = server.create_owner("olga", PASSWORD)
-        slug = server.create_project(olga, "Antibiotics for sore throat")
-        for name, role in (("rui", "reviewer"), ("rita", "reviewer"), ("ari", "arbiter")):
-            server.register(server.invite(slug, olga, role), name, PASSWORD)
-    finally:
-        server.close()
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        yield f"http://127.0.0.1:{port}", slug
-    finally:
-        stop_server(proc)
+    with serving_team(tmp_path_factory.mktemp("review-browser"), "Antibiotics for sore throat") as served:
+        yield served
 
 
 def test_a_review_from_a_ris_file_to_the_report_in_a_browser(served: tuple[str, str], tmp_path: Path) -> None:
@@ -81,12 +67,7 @@ def test_a_review_from_a_ris_file_to_the_report_in_a_browser(served: tuple[str, 
     ris.write_text(RIS, encoding="utf-8")
 
     def signed_in(browser: Browser, name: str) -> Page:
-        page = browser.new_context(viewport=VIEWPORT).new_page()  # type: ignore[arg-type]
-        page.goto(f"{base}/login")
-        page.fill("input[name=name]", name)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        expect(page).to_have_url(f"{base}/projects")
+        page: Page = browser_signed_in(browser, base, name, VIEWPORT)
         return page
 
     def screen(page: Page, stage: str, keys: str) -> None:
