@@ -165,6 +165,18 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.stderr.close()
 
 
+@contextmanager
+def serving(data_dir: Path, owner: str | None = None) -> Iterator[str]:
+    """``evisynth serve`` on ``data_dir`` (see start_server) on a free port: its address;
+    the server is stopped afterwards."""
+    port = free_port()
+    proc = start_server(data_dir, port, owner)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)
+
+
 #: The team of the browser tests that do a review: the owner olga, two reviewers, an arbiter.
 TEAM = (("rui", "reviewer"), ("rita", "reviewer"), ("ari", "arbiter"))
 
@@ -181,12 +193,8 @@ def serving_team(data_dir: Path, title: str) -> Iterator[tuple[str, str]]:
             server.register(server.invite(slug, olga, role), name, PASSWORD)
     finally:
         server.close()
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        yield f"http://127.0.0.1:{port}", slug
-    finally:
-        stop_server(proc)
+    with serving(data_dir) as base:
+        yield base, slug
 
 
 def browser_signed_in(browser: Any, base: str, name: str, viewport: dict[str, int]) -> Any:

@@ -16,9 +16,7 @@ from tests.web.conftest import (
     PASSWORD,
     browser_signed_in,
     build_review_site,
-    free_port,
-    start_server,
-    stop_server,
+    serving,
 )
 from tests.web.test_browser import CHROMIUM, VIEWPORT, check_screenshot
 
@@ -41,12 +39,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         server.register(server.invite(slug, olga, "reviewer"), "rita", PASSWORD)
     finally:
         server.close()
-    port = free_port()
-    proc = start_server(data_dir, port)
-    try:
-        yield f"http://127.0.0.1:{port}", slug
-    finally:
-        stop_server(proc)
+    with serving(data_dir) as base:
+        yield base, slug
 
 
 def test_two_assessors_rob1_blinded_then_agreed_in_a_browser(served: tuple[str, str], tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from PIL import Image
 from evisynth.services.accounts import Server
 from evisynth.services.review import EXAMPLE_BUNDLE
 from evisynth.storage.accounts import user_by_name
-from tests.web.conftest import CHEAP, PASSWORD, Site, build_site, free_port, start_server, stop_server
+from tests.web.conftest import CHEAP, PASSWORD, Site, build_site, serving
 
 CHROMIUM = "/usr/bin/chromium"
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -46,12 +46,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site
         server.set_role(review, olga, rui.id, "reviewer")
     finally:
         server.close()
-    port = free_port()
-    proc = start_server(site.data_dir, port)
-    try:
-        yield f"http://127.0.0.1:{port}", site, review
-    finally:
-        stop_server(proc)
+    with serving(site.data_dir) as base:
+        yield base, site, review
 
 
 def thumb(png: bytes) -> np.ndarray:

@@ -20,7 +20,7 @@ from evisynth.cli.main import run
 from evisynth.services.accounts import MAX_FAILURES, Server
 from evisynth.storage import accounts as store
 from evisynth.web import Settings, create_app
-from tests.web.conftest import CHEAP, PASSWORD, Site, csrf_of, free_port, sign_in, start_server, stop_server
+from tests.web.conftest import CHEAP, PASSWORD, Site, csrf_of, serving, sign_in
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -44,21 +44,17 @@ def _html_error(r: httpx2.Response, status: int) -> str:
 # -- forwarded headers ------------------------------------------------------------------------
 
 def test_a_rotated_x_forwarded_for_from_loopback_does_not_escape_the_lockout(tmp_path: Path) -> None:
-    port = free_port()
-    proc = start_server(tmp_path, port, owner="olga")
-    try:
-        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, follow_redirects=False) as c:
-            found = CSRF.search(c.get("/login").text)
-            assert found
-            form = {"name": "olga", "password": "not the password", "csrf": found.group(1)}
-            for i in range(MAX_FAILURES):
-                r = c.post("/login", data=form, headers={"X-Forwarded-For": f"198.51.100.{i}"})
-                assert r.status_code == 401
-            r = c.post("/login", data={**form, "password": PASSWORD},
-                       headers={"X-Forwarded-For": "198.51.100.200"})
-            assert r.status_code == 429  # the header changes nothing: the address is 127.0.0.1
-    finally:
-        stop_server(proc)
+    with serving(tmp_path, owner="olga") as base, \
+            httpx2.Client(base_url=base, timeout=30, follow_redirects=False) as c:
+        found = CSRF.search(c.get("/login").text)
+        assert found
+        form = {"name": "olga", "password": "not the password", "csrf": found.group(1)}
+        for i in range(MAX_FAILURES):
+            r = c.post("/login", data=form, headers={"X-Forwarded-For": f"198.51.100.{i}"})
+            assert r.status_code == 401
+        r = c.post("/login", data={**form, "password": PASSWORD},
+                   headers={"X-Forwarded-For": "198.51.100.200"})
+        assert r.status_code == 429  # the header changes nothing: the address is 127.0.0.1
 
 
 def test_x_forwarded_for_is_believed_from_a_named_proxy_only(site: Site) -> None:
@@ -164,30 +160,28 @@ def test_the_invitation_page_refuses_look_alike_names_and_weak_passwords(
 
 
 def test_one_invitation_posted_four_times_at_once_to_a_real_server_makes_one_account(tmp_path: Path) -> None:
-    port = free_port()
-    proc = start_server(tmp_path, port, owner="olga")
-    server = Server(tmp_path, hasher=CHEAP)  # beside the running server, as its owner would
-    try:
-        olga = store.user_by_name(server.accounts, "olga")
-        assert olga is not None
-        token = server.invite(server.create_project(olga, "Trial"), olga, "reviewer")
-        start = threading.Barrier(4)
+    with serving(tmp_path, owner="olga") as base:
+        server = Server(tmp_path, hasher=CHEAP)  # beside the running server, as its owner would
+        try:
+            olga = store.user_by_name(server.accounts, "olga")
+            assert olga is not None
+            token = server.invite(server.create_project(olga, "Trial"), olga, "reviewer")
+            start = threading.Barrier(4)
 
-        def accept(i: int) -> int:
-            with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
-                found = CSRF.search(c.get(f"/invite/{token}").text)
-                assert found
-                start.wait()
-                form = {"csrf": found.group(1), "name": f"nina{i}", "password": PASSWORD}
-                return c.post(f"/invite/{token}", data=form, follow_redirects=False).status_code
+            def accept(i: int) -> int:
+                with httpx2.Client(base_url=base, timeout=60) as c:
+                    found = CSRF.search(c.get(f"/invite/{token}").text)
+                    assert found
+                    start.wait()
+                    form = {"csrf": found.group(1), "name": f"nina{i}", "password": PASSWORD}
+                    return c.post(f"/invite/{token}", data=form, follow_redirects=False).status_code
 
-        with ThreadPoolExecutor(4) as pool:
-            codes = sorted(pool.map(accept, range(4)))
-        assert codes == [303, 400, 400, 400]
-        assert len(store.user_names(server.accounts)) == 2  # olga and one nina
-    finally:
-        server.close()
-        stop_server(proc)
+            with ThreadPoolExecutor(4) as pool:
+                codes = sorted(pool.map(accept, range(4)))
+            assert codes == [303, 400, 400, 400]
+            assert len(store.user_names(server.accounts)) == 2  # olga and one nina
+        finally:
+            server.close()
 
 
 def test_the_owner_cannot_demote_herself_by_a_direct_post(app: TestClient, site: Site) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import PASSWORD, Site, build_site, free_port, start_server, stop_server
+from tests.web.conftest import PASSWORD, Site, build_site, serving
 from tests.web.test_browser import CHROMIUM, VIEWPORT, check_screenshot
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Chromium at {CHROMIUM}")
@@ -26,12 +26,8 @@ RIS = (f"TY  - JOUR\nTI  - Erratum\n{_ERRATUM}ER  - \n\n"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Site]]:
     site = build_site(tmp_path_factory.mktemp("records-browser"))
-    port = free_port()
-    proc = start_server(site.data_dir, port)
-    try:
-        yield f"http://127.0.0.1:{port}", site
-    finally:
-        stop_server(proc)
+    with serving(site.data_dir) as base:
+        yield base, site
 
 
 def test_upload_twice_deduplicate_accept_a_pair_and_filter_by_source(served: tuple[str, Site],

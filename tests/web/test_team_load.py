@@ -7,19 +7,15 @@ from pathlib import Path
 
 from bench.bench_web_team import make_site, team_run
 
-from tests.web.conftest import free_port, start_server, stop_server
+from tests.web.conftest import serving
 
 REVIEWERS, ROUNDS = 6, 5
 
 
 def test_six_reviewers_five_rounds_no_decision_refused(tmp_path: Path) -> None:
     slug = make_site(tmp_path, REVIEWERS, REVIEWERS * ROUNDS // 2 + REVIEWERS)
-    port = free_port()
-    proc = start_server(tmp_path, port)
-    try:
-        result = team_run(f"http://127.0.0.1:{port}", slug, REVIEWERS, ROUNDS, time_limit_s=120)
-    finally:
-        stop_server(proc)
+    with serving(tmp_path) as base:
+        result = team_run(base, slug, REVIEWERS, ROUNDS, time_limit_s=120)
     wanted = (REVIEWERS * ROUNDS, 0, 0)
     assert (result.posted, result.refused, result.nothing_offered) == wanted, result.errors
     assert result.stored == REVIEWERS * ROUNDS
