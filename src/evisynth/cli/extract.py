@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from evisynth.cli._base import App
-from evisynth.cli.study import ActorOption, JsonOption, ProjectArg, _print_table, emit
+from evisynth.cli.study import ActorOption, JsonOption, ProjectArg, emit, list_rows
 
 protocol_app = App(help="The protocol: question, PICOS, criteria.")
 outcome_app = App(help="Planned outcomes.")
@@ -203,16 +203,7 @@ def analysis_list(project: ProjectArg, json_output: JsonOption = False) -> None:
     from evisynth.services import studies
 
     found = studies.list_analyses(project)
-    if json_output:
-        emit([a.to_dict() for a in found], True, "")
-        return
-    from rich.table import Table
-
-    table = Table(title=f"{len(found)} planned analyses")
-    for column in ("id", "outcome", "timepoint", "measure", "model", "method", "tau2", "preset",
-                   "subgroup"):
-        table.add_column(column)
-    for a in found:
-        table.add_row(a.id, a.outcome, a.timepoint, a.measure, a.model, a.method, a.tau2, a.preset,
-                      a.subgroup)
-    _print_table(table)
+    list_rows(found, json_output, f"{len(found)} planned analyses",
+              ("id", "outcome", "timepoint", "measure", "model", "method", "tau2", "preset", "subgroup"),
+              lambda a: (a.id, a.outcome, a.timepoint, a.measure, a.model, a.method, a.tau2, a.preset,
+                         a.subgroup))

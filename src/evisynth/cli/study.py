@@ -11,15 +11,13 @@ Every change is one audited transaction. Register with
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from evisynth.cli._base import App, print_json
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 app = App(help="Studies: made from included records, joined, split, listed, described.")
 arm_app = App(help="Arms of the studies.")
@@ -40,9 +38,21 @@ def emit(payload: Any, json_output: bool, text: str) -> None:
         print(text)
 
 
-def _print_table(table: Table) -> None:
+def list_rows(items: Sequence[Any], json_output: bool, title: str, columns: Sequence[str],
+              row: Callable[[Any], Sequence[str]]) -> None:
+    """``items`` as JSON (their ``to_dict()``) with --json, else as a table of ``columns``
+    titled ``title``, one ``row(item)`` each."""
+    if json_output:
+        print_json([item.to_dict() for item in items])
+        return
     from rich.console import Console
+    from rich.table import Table
 
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for item in items:
+        table.add_row(*row(item))
     Console().print(table)
 
 
@@ -93,18 +103,9 @@ def list_command(project: ProjectArg, json_output: JsonOption = False) -> None:
     from evisynth.services import studies
 
     found = studies.list_studies(project)
-    if json_output:
-        emit([s.to_dict() for s in found], True, "")
-        return
-    from rich.table import Table
-
-    table = Table(title=f"{len(found)} studies")
-    for column in ("id", "label", "year", "reports", "arms"):
-        table.add_column(column)
-    for s in found:
-        table.add_row(s.id, s.label, "" if s.year is None else str(s.year),
-                      ", ".join(r.id for r in s.reports), ", ".join(a.id for a in s.arms))
-    _print_table(table)
+    list_rows(found, json_output, f"{len(found)} studies", ("id", "label", "year", "reports", "arms"),
+              lambda s: (s.id, s.label, "" if s.year is None else str(s.year),
+                         ", ".join(r.id for r in s.reports), ", ".join(a.id for a in s.arms)))
 
 
 def _pairs(items: list[str] | None) -> dict[str, str]:
