@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy.stats import norm
 
 from evisynth import __version__
 from evisynth.analysis.pooling import pool
@@ -150,7 +149,7 @@ def _result_context(result: PoolResult) -> dict[str, Any]:
     assert e is not None
 
     def show(x: float) -> str:  # ratios are pooled as logs and shown as ratios
-        return _num(math.exp(x) if result.scale == "log" else x)
+        return _num(result.display_scale.transform(x))
 
     return {
         "measure": result.measure,
@@ -343,10 +342,9 @@ def results_paragraph(s: SynthesisResult, language: str) -> str:
         reason = s.not_pooled_because or ("无可合并数据" if zh else "no data to pool")
         return f"{s.spec.title}：未合并（{reason}）。" if zh else f"{s.spec.title}: not pooled ({reason})."
     e = r.overall
-    log = r.scale == "log"
 
     def show(v: float) -> str:
-        return _num(math.exp(v) if log else v)
+        return _num(r.display_scale.transform(v))
 
     n = int(sum(float(row.get("n1", 0)) + float(row.get("n2", 0)) for row in s.table))
     # Generic inverse-variance data carry no arm sizes: say nothing rather than "0 participants".
@@ -520,12 +518,8 @@ def _relabel(review: Review, d: EffectDirection) -> EffectDirection:
 
 def _study_effect(st: StudyRow, result: PoolResult) -> str:
     """A study's effect and CI on the display scale, as the forest plot prints it."""
-    z = float(norm.ppf(0.5 + result.level / 200))
-    half = z * math.sqrt(st.vi)
-    values: tuple[float, ...] = (st.yi, st.yi - half, st.yi + half)
-    if result.scale == "log":
-        values = tuple(math.exp(v) for v in values)
-    return f"{values[0]:.2f} [{values[1]:.2f}, {values[2]:.2f}]"
+    yi, low, high = (result.display_scale.transform(v) for v in st.interval(result.level))
+    return f"{yi:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def _tables(context: dict[str, Any], syntheses: list[SynthesisResult], zh: bool) -> dict[str, Table]:
